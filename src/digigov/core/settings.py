@@ -1,0 +1,78 @@
+"""Settings from DIGIGOV_* environment variables or digigov.toml; defaults that work on a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _toml_file() -> Path:
+    return Path(os.environ.get("DIGIGOV_CONFIG", "digigov.toml"))
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. Environment wins over the TOML file, which wins over defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="DIGIGOV_", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="Where the SQLite store and other state live")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
+    secret_key: str = Field(default="", description="Signs web sessions; empty means one kept in var_dir")
+    default_lang: str = "zh"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_max_age_seconds: int = 8 * 3600
+    cookie_secure: bool = False
+    login_max_failures: int = Field(default=5, description="Failures per account or address before a lock")
+    login_lock_seconds: int = 300
+    # Duplicate-construction check (应用查重): score thresholds on the [0, 1] scale.
+    duplicate_function_match: float = Field(default=0.55, description="Similarity at which two functions match")
+    duplicate_reject: float = Field(default=0.6, description="Covered share of functions at which to reject")
+    duplicate_reduce: float = Field(default=0.25, description="Covered share at which to cut the budget")
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'digigov.db').as_posix()}"
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in var_dir (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,66 @@
+"""Demo users: one for each role in several departments, with passwords derived from the seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digigov.identity import service as identity
+from digigov.identity.actor import Actor
+from digigov.identity.model import User
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    department: str  # department code: region code + kind
+    roles: tuple[str, ...]
+    password: str = ""
+
+
+# username, display name, department code, roles
+ROSTER: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("admin", "平台管理员", "330000-big_data", ("platform_admin",)),
+    ("auditor", "审计员 钱审", "330000-discipline", ("auditor",)),
+    ("zj_bigdata_approver", "省大数据局 审批 周审", "330000-big_data", ("approver",)),
+    ("zj_bigdata_steward", "省大数据局 数据管理 吴数", "330000-big_data", ("data_steward",)),
+    ("zj_market_steward", "省市场监管局 数据管理 郑明", "330000-market_regulation", ("data_steward",)),
+    ("zj_market_officer", "省市场监管局 工作人员 冯晓", "330000-market_regulation", ("officer",)),
+    ("hz_police_steward", "杭州市公安局 数据管理 王强", "330100-public_security", ("data_steward",)),
+    ("hz_police_approver", "杭州市公安局 审批 李娜", "330100-public_security", ("approver",)),
+    ("hz_civil_officer", "杭州市民政局 工作人员 张伟", "330100-civil_affairs", ("officer",)),
+    ("hz_civil_steward", "杭州市民政局 数据管理 刘洋", "330100-civil_affairs", ("data_steward", "approver")),
+    ("hz_hrss_steward", "杭州市人力社保局 数据管理 陈静", "330100-human_resources", ("data_steward", "approver")),
+    ("hz_bigdata_approver", "杭州市数据资源管理局 审批 杨帆", "330100-big_data", ("approver",)),
+    ("xh_health_officer", "西湖区卫生健康局 工作人员 赵敏", "330106-health", ("officer",)),
+    ("nb_emergency_steward", "宁波市应急管理局 数据管理 孙磊", "330200-emergency_management",
+     ("data_steward", "approver")),
+    ("jh_bigdata_approver", "金华市数据资源管理局 审批 胡杰", "330700-big_data", ("approver", "officer")),
+)
+
+_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def roster(seed: int = 2021) -> list[DemoUser]:
+    """The demo users with their passwords; the same seed always gives the same passwords."""
+    rng = random.Random(seed)
+    out = []
+    for username, name, dept, roles in ROSTER:
+        password = "".join(rng.choice(_ALPHABET) for _ in range(12))
+        out.append(DemoUser(username, name, dept, roles, password))
+    return out
+
+
+def seed_users(session: Session, actor: Actor, seed: int = 2021) -> list[DemoUser]:
+    """Create the demo users that do not exist yet. Idempotent."""
+    existing = set(session.scalars(select(User.username)))
+    people = roster(seed)
+    for p in people:
+        if p.username not in existing:
+            identity.create_user(session, actor, username=p.username, display_name=p.display_name,
+                                 password=p.password, department=p.department, roles=p.roles)
+    return people

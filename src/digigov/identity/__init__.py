@@ -1,0 +1,1 @@
+"""Regions, departments, users, roles, tokens, and the one permission module."""

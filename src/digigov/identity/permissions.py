@@ -1,0 +1,102 @@
+"""The one place that decides every access. Nothing else in digigov decides who may do what.
+
+Each action maps to a rule `(actor, target) -> bool`. A target is any object; rules read only the
+attributes they name (`department_id`, `region_code`, `requester_id`). Services call `require` before
+acting; pages call `can` to decide what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from digigov.core.errors import PermissionDenied
+from digigov.identity.actor import Actor
+
+Rule = Callable[[Actor, Any], bool]
+
+STAFF = ("officer", "data_steward", "approver", "platform_admin")
+REVIEWERS = ("approver", "data_steward")
+
+
+def region_covers(outer: str, outer_level: str, inner: str) -> bool:
+    """Whether a department at `outer` (province/city/county) has jurisdiction over region `inner`.
+
+    GB/T 2260 codes nest by prefix: 33 province, 3301 city, 330106 county.
+    """
+    if not outer or not inner:
+        return False
+    width = {"province": 2, "city": 4}.get(outer_level, 6)
+    return inner[:width] == outer[:width]
+
+
+def _any_user(actor: Actor, _t: Any) -> bool:
+    return actor.user_id is not None or actor.via == "cli"
+
+
+def _roles(*roles: str) -> Rule:
+    return lambda actor, _t: actor.has(*roles)
+
+
+def _own_department(*roles: str) -> Rule:
+    def rule(actor: Actor, target: Any) -> bool:
+        dept = getattr(target, "department_id", None)
+        return actor.has(*roles) and dept is not None and dept == actor.department_id
+
+    return rule
+
+
+def _manage_resource(actor: Actor, target: Any) -> bool:
+    return actor.has("platform_admin") or _own_department("data_steward")(actor, target)
+
+
+def _authority_review(actor: Actor, target: Any) -> bool:
+    return (
+        actor.has(*REVIEWERS)
+        and actor.is_data_authority
+        and region_covers(actor.region_code, actor.region_level, getattr(target, "region_code", ""))
+    )
+
+
+def _own_request(actor: Actor, target: Any) -> bool:
+    return actor.user_id is not None and getattr(target, "requester_id", None) == actor.user_id
+
+
+def _own_token(actor: Actor, target: Any) -> bool:
+    return actor.has("platform_admin") or (
+        actor.user_id is not None and getattr(target, "user_id", None) == actor.user_id
+    )
+
+
+RULES: dict[str, Rule] = {
+    # IRS catalogue (一体化数字资源系统)
+    "catalog.search": _any_user,
+    "catalog.view": _any_user,
+    "catalog.manage": _manage_resource,
+    "cart.submit": _roles("officer", "data_steward"),
+    "request.view": _own_request,
+    "request.review_owner": _own_department(*REVIEWERS),
+    "request.review_authority": _authority_review,
+    "request.provision": _own_department(*REVIEWERS),
+    "duplicate_check.run": _roles(*STAFF),
+    # identity administration
+    "admin.users": _roles("platform_admin"),
+    "admin.departments": _roles("platform_admin"),
+    "token.create": _own_token,
+    "token.revoke": _own_token,
+    # audit
+    "audit.read": _roles("auditor"),
+    "audit.verify": _roles("auditor", "platform_admin"),
+}
+
+
+def can(actor: Actor, action: str, target: Any = None) -> bool:
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}: add it to digigov.identity.permissions.RULES")
+    return bool(rule(actor, target))
+
+
+def require(actor: Actor, action: str, target: Any = None) -> None:
+    if not can(actor, action, target):
+        raise PermissionDenied(f"{actor.username} may not {action}", action=action)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the operational store. Run them with `digigov db upgrade`."""

@@ -1,0 +1,8 @@
+"""Every table of the operational store, imported so that Base.metadata knows them all."""
+
+from digigov.audit import model as audit_model  # noqa: F401
+from digigov.core.db import Base
+from digigov.identity import model as identity_model  # noqa: F401
+from digigov.platform.catalog import model as catalog_model  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,113 @@
+"""Shared fixtures: a migrated store on SQLite (always) and PostgreSQL (when DIGIGOV_TEST_POSTGRES_URL
+is set), seeded once per test session with the demo regions, departments and users; each test runs in a
+transaction that is rolled back, so tests never see each other's writes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from digigov.core.db import make_engine, unit_of_work, make_session_factory
+from digigov.demo.people import DemoUser, seed_users
+from digigov.identity import service as identity
+from digigov.identity.actor import Actor
+from digigov.migrations.runner import upgrade
+
+PG_ENV = "DIGIGOV_TEST_POSTGRES_URL"
+_SEEDED: dict[int, list[DemoUser]] = {}
+
+
+def backends() -> list[object]:
+    out: list[object] = ["sqlite"]
+    if os.environ.get(PG_ENV):
+        out.append("postgres")
+    else:
+        out.append(pytest.param("postgres", marks=pytest.mark.skip(reason=f"{PG_ENV} not set")))
+    return out
+
+
+def _postgres_url_with_schema(schema: str) -> str:
+    base = make_url(os.environ[PG_ENV])
+    if base.drivername in ("postgresql", "postgres"):
+        base = base.set(drivername="postgresql+psycopg")
+    return base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def fresh_database_url(backend: str, tmp_dir: os.PathLike[str] | str) -> tuple[str, object]:
+    """A URL to an empty database of `backend` and a callable that drops it afterwards."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir}/digigov-test-{uuid.uuid4().hex[:8]}.db", lambda: None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(_postgres_url_with_schema("public"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    return _postgres_url_with_schema(schema), drop
+
+
+def seed_base(engine: Engine) -> list[DemoUser]:
+    """Regions, departments and demo users: the ground every test stands on."""
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as s:
+        op = Actor.operator()
+        identity.seed_regions_and_departments(s, op)
+        return seed_users(s, op)
+
+
+@pytest.fixture(scope="session", params=backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    url, drop = fresh_database_url(backend, tmp_path_factory.mktemp(backend))
+    eng = make_engine(url)
+    upgrade(eng)
+    _SEEDED[id(eng)] = seed_base(eng)
+    yield eng
+    eng.dispose()
+    drop()  # type: ignore[operator]
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[object]:
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session(connection: object) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)  # type: ignore[arg-type]
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def people(engine: Engine) -> dict[str, DemoUser]:
+    return {u.username: u for u in _SEEDED[id(engine)]}
+
+
+@pytest.fixture
+def actor_of(session: Session):  # type: ignore[no-untyped-def]
+    """actor_of('hz_police_steward') -> that demo user's Actor."""
+
+    def make(username: str) -> Actor:
+        return Actor.from_user(identity.get_user(session, username))
+
+    return make
