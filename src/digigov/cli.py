@@ -1,0 +1,261 @@
+"""The `digigov` command. Entry points only translate: parse, call a service, print."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from digigov.core.db import make_engine, make_session_factory, unit_of_work
+from digigov.core.errors import DigigovError
+from digigov.core.settings import Settings, get_settings
+from digigov.identity.actor import Actor
+
+app = typer.Typer(help="digigov: the integrated public data platform (一体化智能化公共数据平台).",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The operational store.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _engine(settings: Settings) -> Engine:
+    return make_engine(settings.effective_database_url)
+
+
+@contextmanager
+def _store(upgrade_first: bool = True) -> Iterator[Session]:
+    """A migrated store and one transaction; a DigigovError exits 1 with its message."""
+    settings = get_settings()
+    engine = _engine(settings)
+    try:
+        if upgrade_first:
+            from digigov.migrations.runner import upgrade
+
+            upgrade(engine)
+        with unit_of_work(make_session_factory(engine)) as session:
+            yield session
+    except DigigovError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress display and a callback `step(name, done, total)` that drives one bar per step."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(name, total=max(total, 1))
+            progress.update(tasks[name], completed=done, total=max(total, 1))
+
+        yield step
+
+
+# ---------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Apply the store's migrations up to REVISION (default: head)."""
+    from digigov.migrations.runner import current, upgrade
+
+    settings = get_settings()
+    engine = _engine(settings)
+    upgrade(engine, revision)
+    console.print(f"store at revision [bold]{current(engine)}[/bold] ({engine.url.render_as_string()})")
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- users
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    department: Annotated[str, typer.Option("--department", "-d", help="Department code, e.g. 330100-civil_affairs")],
+    role: Annotated[list[str], typer.Option("--role", "-r", help="platform_admin, data_steward, officer, "
+                                                                "approver or auditor; repeat for several")],
+    name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    password: Annotated[str | None, typer.Option(help="Read from a prompt when omitted")] = None,
+) -> None:
+    """Create a user in a department with one or more roles."""
+    from digigov.identity import service as identity
+
+    if password is None:
+        password = getpass.getpass("password: ")
+    with _store() as s:
+        user = identity.create_user(s, Actor.operator(), username=username, display_name=name or username,
+                                    password=password, department=department, roles=role)
+        console.print(f"created [bold]{user.username}[/bold] in {user.department.name} "
+                      f"with roles {', '.join(sorted(user.roles))}")
+
+
+@users_app.command("list")
+def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users with their department and roles."""
+    from digigov.identity import service as identity
+
+    with _store() as s:
+        rows, _ = identity.list_users(s, Actor.operator(), limit=10_000)
+        data = [{"username": u.username, "name": u.display_name, "department": u.department.code,
+                 "department_name": u.department.name, "roles": sorted(u.roles), "active": u.active}
+                for u in rows]
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table("用户名 username", "姓名 name", "部门 department", "角色 roles", "启用 active")
+    for d in data:
+        table.add_row(d["username"], d["name"], d["department_name"], ", ".join(d["roles"]), str(d["active"]))
+    console.print(table)
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    expires_days: Annotated[int | None, typer.Option(help="Days until it expires; none = until revoked")] = None,
+) -> None:
+    """Create a bearer token for USERNAME and print it once (only its hash is stored)."""
+    from digigov.identity import service as identity
+
+    with _store() as s:
+        tok, secret = identity.create_token(s, Actor.operator(), username, name=name, expires_days=expires_days)
+        token_id = tok.id
+    err.print(f"token {token_id} for {username} (send as 'Authorization: Bearer …'; shown once):")
+    print(secret)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by its id; it stops working on the next request."""
+    from digigov.identity import service as identity
+
+    with _store() as s:
+        identity.revoke_token(s, Actor.operator(), token_id)
+    console.print(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list(username: str) -> None:
+    """List a user's tokens (ids, names, prefixes, state)."""
+    from digigov.identity import service as identity
+
+    with _store() as s:
+        table = Table("id", "name", "prefix", "created", "expires", "revoked", "last used")
+        for t in identity.list_tokens(s, Actor.operator(), username):
+            table.add_row(str(t.id), t.name, t.prefix + "…", str(t.created_at)[:19], str(t.expires_at or "")[:19],
+                          str(t.revoked_at or "")[:19], str(t.last_used_at or "")[:19])
+    console.print(table)
+
+
+# ---------------------------------------------------------------- audit
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain and name the first record that does not verify (exit 1 if any)."""
+    from digigov.audit import service as audit
+
+    with _store() as s:
+        total = audit.count(s)
+        with Progress(TextColumn("verifying audit chain"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("verify", total=max(total, 1))
+            result = audit.verify(s, Actor.operator(), progress=lambda n: progress.update(task, completed=n))
+    if result.ok:
+        console.print(f"[green]audit chain intact[/green]: {result.checked} records verified")
+        return
+    err.print(f"[red]audit chain broken[/red] at record {result.first_bad_seq}: {result.reason} "
+              f"({result.checked} records before it verified)")
+    raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- demo and serve
+
+
+def _print_users(users: list[Any], host: str, port: int) -> None:
+    table = Table("用户名 username", "密码 password", "角色 roles", "部门 department", title="demo users 演示账号")
+    for u in users:
+        table.add_row(u.username, u.password, ", ".join(u.roles), u.department)
+    console.print(table)
+    console.print(f"open [bold]http://{host}:{port}/[/bold] and log in, e.g. as "
+                  f"[bold]{users[0].username}[/bold] / [bold]{users[0].password}[/bold]")
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="small, medium or large")] = "medium",
+    seed: Annotated[int, typer.Option(help="Seed of the generated province")] = 2021,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the console when built")] = True,
+    host: Annotated[str | None, typer.Option(help="Address to serve on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on")] = None,
+) -> None:
+    """Build the demo province (浙江省, 11 cities, 90 counties) and serve the console."""
+    from digigov.demo.builder import build
+
+    if scale not in ("small", "medium", "large"):
+        err.print("error: --scale must be small, medium or large")
+        raise typer.Exit(2)
+    settings = get_settings()
+    with _store() as s, _progress() as step:
+        report = build(s, Actor.operator(), scale=scale, seed=seed, progress=step)
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    console.print(f"demo province ready ({scale}, seed {seed}): {counts} in {report.elapsed:.1f}s")
+    host = host or settings.host
+    port = port or settings.port
+    _print_users(report.users, host, port)
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the web console and the API."""
+    import uvicorn
+
+    settings = get_settings()
+    from digigov.migrations.runner import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    uvicorn.run("digigov.web.app:create_app", factory=True, host=host or settings.host,
+                port=port or settings.port, workers=workers, log_level="info")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

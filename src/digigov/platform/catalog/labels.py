@@ -1,0 +1,48 @@
+"""Chinese-first display labels (中文, English) for the catalogue's codes."""
+
+from __future__ import annotations
+
+KIND_LABELS = {
+    "application": ("应用", "Applications"),
+    "dataset": ("数据", "Data"),
+    "component": ("组件", "Components"),
+    "cloud_resource": ("云资源", "Cloud resources"),
+}
+SYSTEM_LABELS = {
+    "party_governance": ("党政机关整体智治", "Party and government"),
+    "digital_government": ("数字政府", "Digital government"),
+    "digital_economy": ("数字经济", "Digital economy"),
+    "digital_society": ("数字社会", "Digital society"),
+    "rule_of_law": ("数字法治", "Digital rule of law"),
+}
+ITEM_STATE_LABELS = {
+    "owner_review": ("待数源部门审核", "Owner review"),
+    "authority_review": ("待大数据局审核", "Authority review"),
+    "granted": ("已同意", "Granted"),
+    "denied": ("已拒绝", "Denied"),
+    "provisioned": ("已开通", "Provisioned"),
+}
+VERDICT_LABELS = {
+    "reject": ("主要功能重复，不予立项", "Reject: main functions duplicate"),
+    "reduce_budget": ("部分功能重复，核减预算", "Reduce budget: partial overlap"),
+    "pass": ("通过", "Pass"),
+}
+TIER_LABELS = {
+    "province": ("省级", "Province"),
+    "city": ("市级", "City"),
+    "county": ("县级", "County"),
+}
+STATUS_LABELS = {
+    "planned": ("规划中", "Planned"),
+    "building": ("建设中", "Building"),
+    "online": ("已上线", "Online"),
+    "offline": ("已下线", "Offline"),
+    "retired": ("已退役", "Retired"),
+}
+
+
+def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "zh") -> str:
+    if code is None or code not in table:
+        return code or ""
+    zh, en = table[code]
+    return en if lang == "en" else zh

@@ -1,0 +1,100 @@
+"""The permission matrix: each role x each action, allowed or refused."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from digigov.core.errors import PermissionDenied
+from digigov.identity.actor import Actor
+from digigov.identity.permissions import RULES, can, region_covers, require
+
+HZ_POLICE = 11
+HZ_CIVIL = 12
+HZ_BIGDATA = 13
+NB_BIGDATA = 14
+
+
+def person(role: str, dept: int = HZ_POLICE, region: str = "330100", level: str = "city",
+           authority: bool = False, uid: int = 1) -> Actor:
+    return Actor(username=f"{role}-{dept}", roles=frozenset({role}), user_id=uid, department_id=dept,
+                 region_code=region, region_level=level, is_data_authority=authority)
+
+
+@dataclass
+class Thing:
+    department_id: int = HZ_POLICE
+    region_code: str = "330106"  # 西湖区, inside 杭州市
+    requester_id: int = 1
+    user_id: int = 1
+
+
+ROLES = ("platform_admin", "data_steward", "officer", "approver", "auditor")
+
+# action -> the roles allowed on a target owned by the actor's own department (HZ_POLICE)
+EXPECTED_OWN = {
+    "catalog.search": set(ROLES),
+    "catalog.view": set(ROLES),
+    "catalog.manage": {"platform_admin", "data_steward"},
+    "cart.submit": {"officer", "data_steward"},
+    "request.review_owner": {"data_steward", "approver"},
+    "request.provision": {"data_steward", "approver"},
+    "duplicate_check.run": {"platform_admin", "data_steward", "officer", "approver"},
+    "admin.users": {"platform_admin"},
+    "admin.departments": {"platform_admin"},
+    "audit.read": {"auditor"},
+    "audit.verify": {"auditor", "platform_admin"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(EXPECTED_OWN))
+def test_matrix_on_own_department(role: str, action: str) -> None:
+    allowed = role in EXPECTED_OWN[action]
+    assert can(person(role), action, Thing()) is allowed
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            require(person(role), action, Thing())
+
+
+@pytest.mark.parametrize("role", ("data_steward", "approver"))
+@pytest.mark.parametrize("action", ("request.review_owner", "request.provision", "catalog.manage"))
+def test_other_departments_resources_are_not_yours(role: str, action: str) -> None:
+    assert not can(person(role, dept=HZ_CIVIL), action, Thing(department_id=HZ_POLICE))
+
+
+def test_authority_review_needs_the_data_authority_of_a_covering_region() -> None:
+    item = Thing(region_code="330106")
+    assert can(person("approver", HZ_BIGDATA, "330100", "city", authority=True), "request.review_authority", item)
+    assert can(person("approver", 1, "330000", "province", authority=True), "request.review_authority", item)
+    # Ningbo's authority has no say over a Hangzhou item; a non-authority approver never has
+    assert not can(person("approver", NB_BIGDATA, "330200", "city", authority=True),
+                   "request.review_authority", item)
+    assert not can(person("approver", HZ_POLICE, "330100", "city"), "request.review_authority", item)
+    assert not can(person("officer", HZ_BIGDATA, "330100", "city", authority=True),
+                   "request.review_authority", item)
+
+
+def test_requests_and_tokens_belong_to_their_owner() -> None:
+    assert can(person("officer", uid=7), "request.view", Thing(requester_id=7))
+    assert not can(person("officer", uid=8), "request.view", Thing(requester_id=7))
+    assert can(person("officer", uid=7), "token.create", Thing(user_id=7))
+    assert not can(person("officer", uid=8), "token.revoke", Thing(user_id=7))
+    assert can(person("platform_admin", uid=8), "token.revoke", Thing(user_id=7))
+
+
+def test_an_anonymous_caller_may_do_nothing() -> None:
+    nobody = Actor(username="anonymous")
+    assert not any(can(nobody, action, Thing()) for action in RULES)
+
+
+def test_unknown_actions_are_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        can(person("platform_admin"), "catalog.delete_everything")
+
+
+def test_region_nesting_follows_gb2260_prefixes() -> None:
+    assert region_covers("330000", "province", "331127")
+    assert region_covers("330100", "city", "330106")
+    assert not region_covers("330100", "city", "330212")
+    assert region_covers("330106", "county", "330106")
+    assert not region_covers("330106", "county", "330108")
