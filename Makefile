@@ -46,7 +46,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $(APP_STAMP) $@
 
 $(ASSETS_STAMP): package.json package-lock.json | $(BIN)/python
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m digigov.web.assets
 	touch $@
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from digigov.core.db import make_engine, unit_of_work, make_session_factory
+from digigov.core.db import make_engine, make_session_factory, unit_of_work
 from digigov.demo.people import DemoUser, seed_users
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
@@ -111,3 +111,17 @@ def actor_of(session: Session):  # type: ignore[no-untyped-def]
         return Actor.from_user(identity.get_user(session, username))
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `sqlite_only` (e.g. the schemathesis fuzz run) are deselected on other backends."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("sqlite_only") and params.get("backend", "sqlite") != "sqlite":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

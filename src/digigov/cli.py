@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -120,7 +119,7 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
     with _store() as s:
         rows, _ = identity.list_users(s, Actor.operator(), limit=10_000)
-        data = [{"username": u.username, "name": u.display_name, "department": u.department.code,
+        data: list[dict[str, Any]] = [{"username": u.username, "name": u.display_name, "department": u.department.code,
                  "department_name": u.department.name, "roles": sorted(u.roles), "active": u.active}
                 for u in rows]
     if as_json:
@@ -258,4 +257,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -1,11 +1,10 @@
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from digigov.audit import service as audit
 from digigov.core.errors import PermissionDenied
 from digigov.identity.actor import Actor
-
-import pytest
 
 
 def test_every_record_links_to_the_one_before(session: Session) -> None:

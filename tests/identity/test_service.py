@@ -81,3 +81,11 @@ def test_tokens_resolve_until_revoked(session: Session, actor_of) -> None:  # ty
 def test_officers_cannot_mint_tokens_for_others(session: Session, actor_of) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
         identity.create_token(session, actor_of("hz_civil_officer"), "admin")
+
+
+@pytest.mark.parametrize("ref", ["¹", "٣", "99999999999999999999", "0", "-1", "330100-nonexistent"])
+def test_unknown_department_references_are_not_found(session: Session, ref: str) -> None:
+    from digigov.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        identity.get_department(session, ref)

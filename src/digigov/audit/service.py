@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from digigov.audit.model import AuditRecord
 from digigov.core.clock import iso, utcnow
 from digigov.core.db import is_postgres
 from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
-from digigov.audit.model import AuditRecord
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x6469_6769  # "digi"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from digigov.audit import service as audit
 from digigov.core.clock import utcnow
@@ -24,7 +24,7 @@ from digigov.identity.regions import (
     zhejiang_regions,
 )
 
-TOKEN_PREFIX = "dg_"
+TOKEN_PREFIX = "dg_"  # noqa: S105 - a public marker, not a secret
 MIN_PASSWORD = 10
 
 
@@ -65,8 +65,10 @@ def seed_regions_and_departments(session: Session, actor: Actor, kinds: Sequence
 
 
 def get_department(session: Session, code_or_id: str | int) -> Department:
-    if isinstance(code_or_id, int) or str(code_or_id).isdigit():
-        dept = session.get(Department, int(code_or_id))
+    """By id (an int, or ASCII digits) or by code such as 330100-public_security."""
+    text_value = str(code_or_id)
+    if isinstance(code_or_id, int) or (text_value.isascii() and text_value.isdigit()):
+        dept = session.get(Department, int(code_or_id)) if 0 < int(code_or_id) < 2**31 else None
     else:
         dept = session.scalar(select(Department).where(Department.code == code_or_id))
     if dept is None:
@@ -171,7 +173,7 @@ def update_user(session: Session, actor: Actor, username: str, *, roles: Sequenc
     if password is not None:
         _check_password(password)
         user.password_hash = hash_password(password)
-        changes["password"] = "changed"
+        changes["password"] = "changed"  # noqa: S105 - records that it changed, never the value
     session.flush()
     audit.record(session, actor, "user.update", "user", username, detail=changes)
     return user
@@ -180,11 +182,10 @@ def update_user(session: Session, actor: Actor, username: str, *, roles: Sequenc
 # ---------------------------------------------------------------- login
 
 
-def _failures_since(session: Session, column: object, value: str, since: datetime) -> int:
-    return int(session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)  # type: ignore[operator]
-    ) or 0)
+def _failures_since(session: Session, column: InstrumentedAttribute[str], value: str, since: datetime) -> int:
+    stmt = (select(func.count()).select_from(LoginAttempt)
+            .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since))
+    return int(session.scalar(stmt) or 0)
 
 
 def authenticate(session: Session, username: str, password: str, *, address: str = "",

@@ -1,0 +1,179 @@
+"""The demo builder on SQLite and PostgreSQL: builds the small province once per backend (in a
+transaction rolled back at the end of the module), then checks counts, idempotence, requests and the
+Jinhua pre-review."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from digigov.demo import content as cc
+from digigov.demo.builder import STEPS, BuildReport, build
+from digigov.identity import service as identity
+from digigov.identity.actor import Actor
+from digigov.platform.catalog import service as catalog
+from digigov.platform.catalog.model import RequestItem, Resource, ResourceRequest
+
+
+@dataclass
+class Built:
+    session: Session
+    report: BuildReport
+    catalogue: cc.Catalogue
+
+
+@pytest.fixture(scope="module")
+def built(engine: Engine) -> Iterator[Built]:
+    """The small demo province, built once per backend inside a transaction that is rolled back."""
+    conn = engine.connect()
+    trans = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    report = build(session, Actor.operator(), scale="small")
+    session.flush()
+    try:
+        yield Built(session, report, cc.catalogue("small"))
+    finally:
+        session.close()
+        trans.rollback()
+        conn.close()
+
+
+def actor(session: Session, username: str) -> Actor:
+    return Actor.from_user(identity.get_user(session, username))
+
+
+def snapshot(session: Session) -> dict[str, object]:
+    resources = session.execute(
+        select(
+            Resource.code,
+            Resource.name,
+            Resource.kind,
+            Resource.status,
+            Resource.reuse_count,
+            Resource.updated_at,
+            Resource.functions,
+            Resource.attributes,
+        ).order_by(Resource.code)
+    ).all()
+    items = session.execute(select(RequestItem.id, RequestItem.state).order_by(RequestItem.id)).all()
+    return {"resources": [tuple(r) for r in resources], "items": [tuple(i) for i in items]}
+
+
+def test_build_small_counts(built: Built) -> None:
+    expected = built.catalogue.counts()
+    for kind, n in expected.items():
+        assert built.report.counts[kind] == n, kind
+        assert built.report.created[kind] == n, kind
+    assert built.report.counts["resource_request"] >= 4
+    assert built.report.counts["duplicate_check"] >= len(cc.KNOWN_PAIRS)
+    assert {u.username for u in built.report.users} >= {"admin", "hz_civil_officer", "jh_bigdata_approver"}
+    assert all(len(u.password) >= 10 for u in built.report.users)
+    assert built.report.elapsed > 0
+    print(f"built small in {built.report.elapsed:.1f}s: {built.report.counts}")
+
+
+def test_rerun_builds_nothing_new_and_changes_nothing(built: Built) -> None:
+    before = snapshot(built.session)
+    calls: list[tuple[str, int, int]] = []
+    again = build(
+        built.session,
+        Actor.operator(),
+        scale="small",
+        progress=lambda step, done, total: calls.append((step, done, total)),
+    )
+    assert again.created_total == 0, again.created
+    assert again.counts == built.report.counts
+    assert snapshot(built.session) == before
+    seen = [s for s in dict.fromkeys(step for step, _, _ in calls)]
+    assert seen == list(STEPS)
+    last = {step: (done, total) for step, done, total in calls}
+    assert all(done == total for done, total in last.values())
+
+
+def test_real_applications_and_their_dependencies(built: Built) -> None:
+    s = built.session
+    op = Actor.operator()
+    by_name = {r.name: r for r in s.scalars(select(Resource).where(Resource.kind == "application"))}
+    wm = by_name["浙江外卖在线"]
+    assert wm.owner.code == "330000-market_regulation" and wm.tier == "province"
+    assert wm.system == "digital_government" and "阳光厨房" in wm.functions
+    mhwy = by_name["民呼我为"]
+    assert mhwy.owner.code == "330100-big_data" and mhwy.region_code == "330100"
+    deps = {r.name for r in catalog.dependencies(s, mhwy)}
+    assert {"杭州市12345热线工单", "工单流转引擎", "文本分类"} <= deps
+    engine = catalog.get_resource(
+        s, op, next(r.code for r in catalog.dependencies(s, mhwy) if r.name == "工单流转引擎")
+    )
+    assert engine.reuse_count >= 10  # reused by many applications
+    assert {r.name for r in catalog.dependencies(s, engine)} == {"省政务云-公共组件ECS集群"}
+    assert by_name["危化品全链条安全风险智控"].owner.code == "330200-emergency_management"
+    assert by_name["全民安心医保城市"].owner.code == "330700-medical_security"
+    counts = catalog.shelf_counts(s, op)
+    assert counts["application"] == 120 and counts["component"] == 40
+
+
+def test_search_finds_demo_content(built: Built) -> None:
+    result = catalog.search(built.session, Actor.operator(), "外卖")
+    assert result.total >= 1
+    assert "浙江外卖在线" in [h.resource.name for h in result.hits]
+
+
+def test_requests_in_several_states(built: Built) -> None:
+    s = built.session
+    civil = actor(s, "hz_civil_officer")
+    mine = catalog.my_requests(s, civil)
+    assert mine
+    states = Counter(i.state for r in mine for i in r.items)
+    assert states["granted"] >= 1 and states["owner_review"] >= 1 and states["provisioned"] >= 1
+    assert catalog.cart_items(s, civil)  # something left in the cart
+    assert catalog.inbox(s, actor(s, "hz_hrss_steward"))  # the pending owner review
+    assert catalog.inbox(s, actor(s, "hz_police_steward"))
+    authority = catalog.inbox(s, actor(s, "hz_bigdata_approver"))
+    assert any(i.state == "authority_review" for i in authority)
+    all_states = Counter(s.scalars(select(RequestItem.state)))
+    assert set(all_states) == {"owner_review", "authority_review", "granted", "denied", "provisioned"}
+    denied = s.scalar(select(RequestItem).where(RequestItem.state == "denied"))
+    assert denied is not None and denied.owner_comment
+    assert s.scalar(select(ResourceRequest).where(ResourceRequest.purpose.contains("低保"))) is not None
+
+
+def test_jinhua_review_against_the_catalogue(built: Built) -> None:
+    s = built.session
+    checker = actor(s, "jh_bigdata_approver")
+    verdicts: Counter[str] = Counter()
+    agree = 0
+    by_name = {}
+    for p in cc.proposals():
+        check = catalog.check_duplicates(
+            s,
+            checker,
+            name=p.name,
+            description=p.description,
+            functions=p.functions,
+            proposer_department=p.department,
+            budget_wan=p.budget_wan,
+            save=False,
+        )
+        verdicts[check.verdict] += 1
+        agree += check.verdict == p.expected
+        by_name[p.name] = check
+    print(
+        f"Jinhua pre-review (62 proposals, 24 departments) against the small catalogue: "
+        f"reject {verdicts['reject']}, reduce_budget {verdicts['reduce_budget']}, pass {verdicts['pass']}; "
+        f"agreement with the intended verdicts {agree}/62 (the 2021 review: 11 / 30 / 21)"
+    )
+    assert 6 <= verdicts["reject"] <= 16
+    assert 20 <= verdicts["reduce_budget"] <= 40
+    assert 12 <= verdicts["pass"] <= 30
+    for proposal, app, verdict in cc.KNOWN_PAIRS:
+        check = by_name[proposal]
+        assert check.verdict == verdict, (proposal, check.verdict)
+        if verdict != "pass":
+            assert app in [m["name"] for m in check.matches], (proposal, app)
+    saved = catalog.list_duplicate_checks(s, checker)
+    assert {c.name for c in saved} >= {p for p, _a, _v in cc.KNOWN_PAIRS}
