@@ -199,7 +199,11 @@ def audit_verify() -> None:
 
 
 def _print_users(users: list[Any], host: str, port: int) -> None:
-    table = Table("用户名 username", "密码 password", "角色 roles", "部门 department", title="demo users 演示账号")
+    table = Table(title="demo users 演示账号")
+    table.add_column("用户名 username", no_wrap=True)
+    table.add_column("密码 password", no_wrap=True)
+    table.add_column("角色 roles")
+    table.add_column("部门 department")
     for u in users:
         table.add_row(u.username, u.password, ", ".join(u.roles), u.department)
     console.print(table)

@@ -77,3 +77,19 @@ def test_users_tokens_and_audit_verify(var_dir: Path) -> None:
     broken = runner.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"record {seq}" in broken.output
+
+
+def test_demo_builds_the_province_and_is_idempotent(var_dir: Path) -> None:
+    first = runner.invoke(app, ["demo", "--scale", "small", "--no-serve", "--port", "8123"])
+    assert first.exit_code == 0, first.output
+    assert "demo province ready" in first.output
+    assert "admin" in first.output and "http://127.0.0.1:8123/" in first.output
+    second = runner.invoke(app, ["demo", "--scale", "small", "--no-serve"])
+    assert second.exit_code == 0, second.output
+    engine = make_engine(get_settings().effective_database_url)
+    with engine.connect() as conn:
+        apps = conn.execute(text("SELECT count(*) FROM catalog_resource WHERE kind = 'application'")).scalar_one()
+        counties = conn.execute(text("SELECT count(*) FROM region WHERE level = 'county'")).scalar_one()
+    engine.dispose()
+    assert apps == 120 and counties == 90
+    assert runner.invoke(app, ["demo", "--scale", "huge", "--no-serve"]).exit_code == 2

@@ -12,20 +12,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from digigov.core.db import unit_of_work
 from digigov.core.i18n import pick_lang
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    factory = request.app.state.session_factory
-    session: Session = factory()
-    try:
+    with unit_of_work(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_lang(request: Request) -> str:

@@ -46,3 +46,24 @@ def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "zh")
         return code or ""
     zh, en = table[code]
     return en if lang == "en" else zh
+
+# Kind-specific metadata keys (Resource.attributes) as shown on a resource page.
+ATTRIBUTE_LABELS = {
+    "update_frequency": ("更新频率", "Update frequency"),
+    "share_attribute": ("共享属性", "Sharing attribute"),
+    "open_attribute": ("开放属性", "Open attribute"),
+    "grade": ("安全分级", "Grade"),
+    "record_count": ("记录数", "Records"),
+    "fields": ("字段", "Fields"),
+    "api_style": ("接口方式", "API style"),
+    "version": ("版本", "Version"),
+    "sla": ("服务等级", "SLA"),
+    "resource_type": ("资源类型", "Resource type"),
+    "spec": ("规格", "Specification"),
+    "vcpu": ("vCPU", "vCPU"),
+    "memory_gb": ("内存 (GB)", "Memory (GB)"),
+    "storage_gb": ("存储 (GB)", "Storage (GB)"),
+    "node": ("政务云节点", "Cloud node"),
+    "named_in_sources": ("公开报道提及", "Named in public sources"),
+    "template": ("建设模板", "Template"),
+}
