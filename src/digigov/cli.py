@@ -253,7 +253,21 @@ def serve(
     upgrade(engine)
     engine.dispose()
     uvicorn.run("digigov.web.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info")
+                port=port or settings.port, workers=workers, log_config=_log_config(), access_log=False)
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus digigov's JSON lines (the access log replaces uvicorn's plain one)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["json_lines"] = {"class": "logging.StreamHandler", "formatter": "json_lines",
+                                        "stream": "ext://sys.stdout"}
+    config["loggers"]["digigov"] = {"handlers": ["json_lines"], "level": "INFO", "propagate": False}
+    return config
 
 
 def main() -> None:  # pragma: no cover - console entry point

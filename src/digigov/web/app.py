@@ -275,7 +275,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
-    if not access_log.handlers and not logging.getLogger().handlers:
+    if not access_log.hasHandlers():
         # Nothing configured logging (e.g. plain uvicorn): write the JSON lines to stderr ourselves.
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
