@@ -42,7 +42,7 @@ from digigov.identity.api import router as identity_api
 from digigov.identity.model import User
 from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
-from digigov.web.pages import admin, auth, catalog, ops, tokens
+from digigov.web.pages import admin, auth, catalog, ops, resources, tokens
 from digigov.web.pages import audit as audit_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -302,6 +302,7 @@ def create_app(
     for router in (
         ops.router,
         auth.router,
+        resources.router,  # before catalog's /resources/{code}, which would take /resources/new
         catalog.router,
         admin.router,
         audit_pages.router,

@@ -1,4 +1,5 @@
-"""JSON routes of the IRS catalogue: search, resources, cart, requests, reviews, duplicate checks.
+"""JSON routes of the IRS catalogue: search, resources (read, register, update, link), cart, requests, reviews,
+duplicate checks.
 
 Routes only parse, call `digigov.platform.catalog.service`, and serialise; errors are the service's
 `DigigovError`s, turned into `{"error": code, "message": ...}` by the application's handler.
@@ -10,7 +11,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic.json_schema import SkipJsonSchema
+from sqlalchemy.orm import Session
 
 from digigov.core.http import DB
 from digigov.identity.http import CurrentActor
@@ -44,6 +47,7 @@ NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # printable text: no NUL or ot
 # the same, with at least one visible character (required text: blank is refused by the schema itself)
 NON_BLANK = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 CODE_PATTERN = r"^[^\x00-\x1f/]+$"
+ATTRIBUTE_KEY = r"^[^\x00-\x1f\x7f]+$"  # one line of printable text
 
 
 def _not_bool(value: Any) -> Any:
@@ -265,6 +269,96 @@ class DuplicateCheckIn(BaseModel):
     budget_wan: Annotated[float, Field(strict=True, ge=0, le=1e9, allow_inf_nan=False)] | None = None
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NON_BLANK)]
+NameEn = Annotated[str, Field(max_length=200, pattern=NO_CONTROL)]
+Description = Annotated[str, Field(max_length=20_000, pattern=NO_CONTROL)]
+Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]],
+                 Field(max_length=100, description="keywords; blank and repeated entries are dropped")]
+Functions = Annotated[list[Annotated[str, Field(min_length=1, max_length=200, pattern=NO_CONTROL)]],
+                      Field(max_length=500, description="an application's functions, one per entry")]
+Budget = Annotated[float, Field(strict=True, ge=0, le=1e9, allow_inf_nan=False, description="万元 (10k CNY)")]
+DepartmentIn = Id32 | Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]
+ResourceRefIn = Id32 | Annotated[str, Field(min_length=1, max_length=40, pattern=CODE_PATTERN)]
+AttributeValue = (
+    Annotated[str, Field(strict=True, max_length=500, pattern=NO_CONTROL)]
+    | Annotated[int, Field(strict=True, ge=-(2**53), le=2**53)]
+    # the same range: JSON Schema counts 3.0 as an integer, which the float branch then takes
+    | Annotated[float, Field(strict=True, ge=-(2**53), le=2**53, allow_inf_nan=False)]
+    | StrictBool
+    | Annotated[list[Annotated[str, Field(strict=True, max_length=100, pattern=NO_CONTROL)]], Field(max_length=50)]
+    | None
+)
+# additionalProperties: the key pattern is a rule, not a suggestion (a schema alone would allow other keys)
+Attributes = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=64, pattern=ATTRIBUTE_KEY)], AttributeValue],
+    Field(max_length=32, json_schema_extra={"additionalProperties": False},
+          description="kind-specific metadata (e.g. update_frequency, api_style, spec): at most 32 keys, "
+                      "each a scalar or a list of strings"),
+]
+OWNER_DOC = "the owner department's code (e.g. 330100-public_security) or id"
+
+
+class ResourceIn(BaseModel):
+    """A resource to register. A data steward registers for their own department; an admin for any."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: KindName
+    name: Name
+    name_en: NameEn = ""
+    description: Description = ""
+    owner_department: DepartmentIn = Field(description=OWNER_DOC)
+    system: SystemName | None = None
+    status: StatusName = "online"
+    tags: Tags = []
+    functions: Functions = []
+    attributes: Attributes = {}
+    requires_authority: StrictBool | None = Field(
+        default=None, description="whether a request also needs the data authority's review; "
+                                  "null: yes for datasets and cloud resources, no for the others")
+    budget_wan: Budget | None = None
+    depends_on: list[ResourceRefIn] = Field(
+        default=[], max_length=50,
+        description="codes (or ids) of the resources this one uses; dependencies run application -> "
+                    "dataset -> component -> cloud_resource, and one against that order is a 409")
+
+
+NULLABLE_UPDATES = frozenset({"system", "budget_wan"})
+
+
+class ResourcePatch(BaseModel):
+    """Any subset of a resource's changeable fields (not its kind or code). `system` and `budget_wan` may
+    be null (none); the other fields, when present, may not."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name | SkipJsonSchema[None] = None
+    name_en: NameEn | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    owner_department: DepartmentIn | SkipJsonSchema[None] = Field(default=None, description=OWNER_DOC)
+    system: SystemName | None = None
+    status: StatusName | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
+    functions: Functions | SkipJsonSchema[None] = None
+    attributes: Attributes | SkipJsonSchema[None] = None
+    requires_authority: StrictBool | SkipJsonSchema[None] = None
+    budget_wan: Budget | None = None
+
+    @model_validator(mode="after")
+    def _present_means_a_value(self) -> ResourcePatch:
+        nulls = sorted(f for f in self.model_fields_set - NULLABLE_UPDATES if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, as the service's keyword arguments."""
+        return {f: getattr(self, f) for f in sorted(self.model_fields_set)}
+
+
+class DependencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    depends_on: ResourceRefIn = Field(description="the code (or id) of the resource used")
+
+
 # ---------------------------------------------------------------- serialisers
 
 
@@ -287,6 +381,12 @@ def _resource(r: Resource) -> ResourceOut:
         attributes=dict(r.attributes or {}), requires_authority=r.requires_authority, budget_wan=r.budget_wan,
         created_at=r.created_at, updated_at=r.updated_at,
     )
+
+
+def _dependencies(session: Session, resource: Resource) -> DependenciesOut:
+    return DependenciesOut(resource=_summary(resource),
+                           uses=[_summary(r) for r in catalog.dependencies(session, resource)],
+                           used_by=[_summary(r) for r in catalog.dependents(session, resource)])
 
 
 def _item(i: RequestItem) -> ItemOut:
@@ -361,13 +461,35 @@ def get_resource(session: DB, actor: CurrentActor, code: Code) -> ResourceOut:
     return _resource(catalog.get_resource(session, actor, code))
 
 
+@router.post("/resources", response_model=ResourceOut, status_code=status.HTTP_201_CREATED, responses=WRITE,
+             summary="Register a resource (its department's data steward, or a platform admin)")
+def create_resource(session: DB, actor: CurrentActor, body: ResourceIn) -> ResourceOut:
+    resource = catalog.create_resource(
+        session, actor, kind=body.kind, name=body.name, name_en=body.name_en, description=body.description,
+        owner_department=body.owner_department, system=body.system, status=body.status, tags=body.tags,
+        functions=body.functions, attributes=body.attributes, requires_authority=body.requires_authority,
+        budget_wan=body.budget_wan, depends_on=body.depends_on,
+    )
+    return _resource(resource)
+
+
+@router.patch("/resources/{code}", response_model=ResourceOut, responses=WRITE,
+              summary="Change a resource's description fields (the fields sent, nothing else)")
+def update_resource(session: DB, actor: CurrentActor, code: Code, body: ResourcePatch) -> ResourceOut:
+    return _resource(catalog.update_resource(session, actor, code, **body.changes()))
+
+
 @router.get("/resources/{code}/dependencies", response_model=DependenciesOut, responses=READ_ONE,
             summary="What a resource uses and what uses it")
 def get_dependencies(session: DB, actor: CurrentActor, code: Code) -> DependenciesOut:
-    resource = catalog.get_resource(session, actor, code)
-    return DependenciesOut(resource=_summary(resource),
-                           uses=[_summary(r) for r in catalog.dependencies(session, resource)],
-                           used_by=[_summary(r) for r in catalog.dependents(session, resource)])
+    return _dependencies(session, catalog.get_resource(session, actor, code))
+
+
+@router.post("/resources/{code}/dependencies", response_model=DependenciesOut, responses=WRITE,
+             summary="Record that a resource uses another (idempotent); the updated dependencies")
+def add_dependency(session: DB, actor: CurrentActor, code: Code, body: DependencyIn) -> DependenciesOut:
+    catalog.add_dependency(session, actor, code, body.depends_on)
+    return _dependencies(session, catalog.get_resource(session, actor, code))
 
 
 @router.get("/shelves", response_model=list[ShelfOut], responses=_errors(401, 403),

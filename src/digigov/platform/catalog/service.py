@@ -6,7 +6,6 @@ writes one audit record per state change in the caller's transaction, and never 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
@@ -26,6 +25,7 @@ from digigov.identity.permissions import can, require
 from digigov.platform.catalog import duplicate as dup
 from digigov.platform.catalog import search as searching
 from digigov.platform.catalog import text as textutil
+from digigov.platform.catalog import validate
 from digigov.platform.catalog.model import (
     KINDS,
     STATUSES,
@@ -40,10 +40,10 @@ from digigov.platform.catalog.model import (
 from digigov.platform.catalog.search import FacetValue, Hit, SearchResult
 
 __all__ = [
-    "FacetValue", "Hit", "SearchResult", "add_dependency", "cart_add", "cart_items", "cart_remove",
-    "check_duplicates", "create_resource", "decide", "dependencies", "dependents", "get_request",
-    "get_resource", "inbox", "list_duplicate_checks", "my_requests", "provision", "provisionable", "search",
-    "shelf_counts", "submit_cart", "suggested_budget_cut", "update_resource",
+    "DependencyRefused", "FacetValue", "Hit", "SearchResult", "add_dependency", "cart_add", "cart_items",
+    "cart_remove", "check_duplicates", "create_resource", "decide", "dependencies", "dependents",
+    "get_request", "get_resource", "inbox", "list_duplicate_checks", "my_requests", "provision",
+    "provisionable", "search", "shelf_counts", "submit_cart", "suggested_budget_cut", "update_resource",
 ]
 
 CODE_PREFIX = {"application": "APP", "dataset": "DAT", "component": "CMP", "cloud_resource": "CLD"}
@@ -59,64 +59,11 @@ UPDATABLE = frozenset({
 # ---------------------------------------------------------------- validation helpers
 
 
-def _text(value: object, field: str, *, max_len: int, required: bool = False) -> str:
-    """A stripped string without NUL characters, within `max_len`; InvalidInput otherwise."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text", field=field)
-    value = value.strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    if required and not value:
-        raise InvalidInput(f"{field} is required", field=field)
-    if len(value) > max_len:
-        raise InvalidInput(f"{field} is longer than {max_len} characters", field=field)
-    return value
-
-
-def _texts(values: Sequence[str] | None, field: str, *, max_items: int = 100,
-           max_len: int = 200) -> list[str]:
-    if values is None:
-        return []
-    if isinstance(values, str):
-        raise InvalidInput(f"{field} must be a list of text", field=field)
-    out: list[str] = []
-    for v in values:
-        t = _text(v, field, max_len=max_len)
-        if t and t not in out:
-            out.append(t)
-    if len(out) > max_items:
-        raise InvalidInput(f"{field} has more than {max_items} entries", field=field)
-    return out
-
-
-def _choice(value: str | None, allowed: Sequence[str], field: str, *, optional: bool = False) -> str | None:
-    if value is None or value == "":
-        if optional:
-            return None
-        raise InvalidInput(f"{field} is required", field=field)
-    if value not in allowed:
-        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", field=field)
-    return value
-
-
-def _budget(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidInput("budget_wan must be a non-negative number", field="budget_wan")
-    return float(value)
-
-
 def _department(session: Session, code_or_id: str | int) -> Department:
     if isinstance(code_or_id, bool):
         raise InvalidInput("department must be a code or an id")
-    text = str(code_or_id)
-    # identity.get_department reads any str.isdigit() text as an id ("¹" too): only ASCII ids in range.
-    bad_id = text.isdigit() and not (text.isascii() and 0 < int(text) < 2**31)
-    if "\x00" in text or len(text) > 64 or bad_id:
-        raise NotFound(f"no department {text[:64]!r}")
+    if "\x00" in str(code_or_id) or len(str(code_or_id)) > 64:
+        raise NotFound(f"no department {str(code_or_id)[:64]!r}")
     return identity.get_department(session, code_or_id)
 
 
@@ -171,11 +118,11 @@ def create_resource(session: Session, actor: Actor, *, kind: str, name: str, own
                     budget_wan: float | None = None, code: str | None = None,
                     depends_on: Sequence[str | int] = ()) -> Resource:
     """Put a resource on its shelf. Its owner's data steward (or a platform admin) may do so."""
-    kind = str(_choice(kind, KINDS, "kind"))
+    kind = str(validate.choice(kind, KINDS, "kind"))
     dept = _department(session, owner_department)
     require(actor, "catalog.manage", _dept_target(dept))
     if code is not None:
-        code = _text(code, "code", max_len=40, required=True)
+        code = validate.text(code, "code", max_len=40, required=True)
         if session.scalar(select(Resource.id).where(Resource.code == code)) is not None:
             raise Conflict(f"resource {code} exists", code=code)
     if attributes is not None and not isinstance(attributes, dict):
@@ -183,21 +130,21 @@ def create_resource(session: Session, actor: Actor, *, kind: str, name: str, own
     resource = Resource(
         code=code or _next_code(session, kind, dept.region_code),
         kind=kind,
-        name=_text(name, "name", max_len=200, required=True),
-        name_en=_text(name_en, "name_en", max_len=200),
-        description=_text(description, "description", max_len=20_000),
+        name=validate.text(name, "name", max_len=200, required=True),
+        name_en=validate.text(name_en, "name_en", max_len=200),
+        description=validate.text(description, "description", max_len=20_000),
         owner_department_id=dept.id,
         region_code=dept.region_code,
         tier=dept.tier,
-        system=_choice(system, SYSTEMS, "system", optional=True),
-        status=str(_choice(status, STATUSES, "status")),
-        tags=_texts(tags, "tags", max_len=64),
-        functions=_texts(functions, "functions", max_items=500),
+        system=validate.choice(system, SYSTEMS, "system", optional=True),
+        status=str(validate.choice(status, STATUSES, "status")),
+        tags=validate.texts(tags, "tags", max_len=64),
+        functions=validate.texts(functions, "functions", max_items=500),
         attributes=dict(attributes or {}),
         requires_authority=(kind in ("dataset", "cloud_resource")) if requires_authority is None
         else bool(requires_authority),
         reuse_count=0,
-        budget_wan=_budget(budget_wan),
+        budget_wan=validate.budget(budget_wan),
     )
     resource.search_text = index_text(resource, dept.name)
     session.add(resource)
@@ -217,30 +164,38 @@ def update_resource(session: Session, actor: Actor, code_or_id: str | int, **cha
     resource = _find_resource(session, code_or_id)
     require(actor, "catalog.manage", resource)
     owner = resource.owner
-    changed = sorted(changes)
+    changed: list[str] = []
     if "owner_department" in changes:
-        owner = _department(session, changes.pop("owner_department"))
-        require(actor, "catalog.manage", _dept_target(owner))
-        resource.owner_department_id, resource.owner = owner.id, owner
-        resource.region_code, resource.tier = owner.region_code, owner.tier
+        new_owner = _department(session, changes.pop("owner_department"))
+        if new_owner.id != owner.id:
+            require(actor, "catalog.manage", _dept_target(new_owner))
+            owner = new_owner
+            resource.owner_department_id, resource.owner = owner.id, owner
+            resource.region_code, resource.tier = owner.region_code, owner.tier
+            changed.append("owner_department")
     cleaners: dict[str, Callable[[Any], Any]] = {
-        "name": lambda v: _text(v, "name", max_len=200, required=True),
-        "name_en": lambda v: _text(v, "name_en", max_len=200),
-        "description": lambda v: _text(v, "description", max_len=20_000),
-        "system": lambda v: _choice(v, SYSTEMS, "system", optional=True),
-        "status": lambda v: _choice(v, STATUSES, "status"),
-        "tags": lambda v: _texts(v, "tags", max_len=64),
-        "functions": lambda v: _texts(v, "functions", max_items=500),
+        "name": lambda v: validate.text(v, "name", max_len=200, required=True),
+        "name_en": lambda v: validate.text(v, "name_en", max_len=200),
+        "description": lambda v: validate.text(v, "description", max_len=20_000),
+        "system": lambda v: validate.choice(v, SYSTEMS, "system", optional=True),
+        "status": lambda v: validate.choice(v, STATUSES, "status"),
+        "tags": lambda v: validate.texts(v, "tags", max_len=64),
+        "functions": lambda v: validate.texts(v, "functions", max_items=500),
         "attributes": lambda v: dict(v or {}),
         "requires_authority": bool,
-        "budget_wan": _budget,
+        "budget_wan": validate.budget,
     }
     for field, value in changes.items():
-        setattr(resource, field, cleaners[field](value))
+        cleaned = cleaners[field](value)
+        if getattr(resource, field) != cleaned:
+            setattr(resource, field, cleaned)
+            changed.append(field)
+    if not changed:
+        return resource  # nothing changed: no write, no audit record
     resource.search_text = index_text(resource, owner.name)
     session.flush()
     audit.record(session, actor, "catalog.resource.update", "resource", resource.code,
-                 detail={"changed": changed, "owner": owner.code})
+                 detail={"changed": sorted(changed), "owner": owner.code})
     return resource
 
 
@@ -276,12 +231,18 @@ def _reaches(session: Session, start: int, goal: int) -> bool:
     return False
 
 
+class DependencyRefused(Conflict, InvalidInput):
+    """A dependency on itself or up the kind order: well-formed input that the catalogue's content
+    refuses, so HTTP 409 (as a cycle is); still an InvalidInput to callers that catch that."""
+
+
 def _link(session: Session, actor: Actor, resource: Resource, target: Resource) -> None:
     if target.id == resource.id:
-        raise InvalidInput("a resource cannot depend on itself")
+        raise DependencyRefused("a resource cannot depend on itself", code=resource.code)
     if KIND_RANK[target.kind] < KIND_RANK[resource.kind]:
-        raise InvalidInput(f"a {resource.kind} cannot depend on a {target.kind}: "
-                           "dependencies run application -> dataset -> component -> cloud_resource")
+        raise DependencyRefused(f"a {resource.kind} cannot depend on a {target.kind}: "
+                                "dependencies run application -> dataset -> component -> cloud_resource",
+                                code=resource.code, depends_on=target.code)
     if session.get(ResourceDependency, (resource.id, target.id)) is not None:
         return
     if _reaches(session, target.id, resource.id):
@@ -309,7 +270,7 @@ def search(session: Session, actor: Actor, q: str = "", *, kind: str | None = No
            status: str | None = None, limit: int = 20, offset: int = 0) -> SearchResult:
     """Search the four shelves like a search engine: ranked hits with highlights, and facet counts."""
     require(actor, "catalog.search")
-    q = _text(q, "q", max_len=200)
+    q = validate.text(q, "q", max_len=200)
     if isinstance(limit, bool) or isinstance(offset, bool) or not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InvalidInput(f"limit must be 1-{MAX_LIMIT} and offset at least 0")
     if department_id is not None and (isinstance(department_id, bool) or not 0 < department_id < 2**31):
@@ -317,12 +278,12 @@ def search(session: Session, actor: Actor, q: str = "", *, kind: str | None = No
     if region_code is not None and region_code != "" and not re.fullmatch(r"\d{6}", region_code):
         raise InvalidInput("region_code must be six digits (GB/T 2260)", field="region_code")
     filters = searching.Filters(
-        kind=_choice(kind, KINDS, "kind", optional=True),
-        system=_choice(system, SYSTEMS, "system", optional=True),
+        kind=validate.choice(kind, KINDS, "kind", optional=True),
+        system=validate.choice(system, SYSTEMS, "system", optional=True),
         department_id=department_id,
-        tier=_choice(tier, ("province", "city", "county"), "tier", optional=True),
+        tier=validate.choice(tier, ("province", "city", "county"), "tier", optional=True),
         region_code=region_code or None,
-        status=_choice(status, STATUSES, "status", optional=True),
+        status=validate.choice(status, STATUSES, "status", optional=True),
     )
     return searching.run(session, q, filters, limit=limit, offset=offset)
 
@@ -382,8 +343,8 @@ def submit_cart(session: Session, actor: Actor, *, purpose: str, legal_basis: st
     """Submit the whole cart as one request; each item routes to its owner department. Empties the cart."""
     require(actor, "cart.submit")
     user_id = _user_id(actor)
-    purpose = _text(purpose, "purpose", max_len=2000, required=True)
-    legal_basis = _text(legal_basis, "legal_basis", max_len=2000)
+    purpose = validate.text(purpose, "purpose", max_len=2000, required=True)
+    legal_basis = validate.text(legal_basis, "legal_basis", max_len=2000)
     items = cart_items(session, actor)
     if not items:
         raise Conflict("the cart is empty")
@@ -467,7 +428,7 @@ def _find_item(session: Session, item_id: int) -> RequestItem:
 def decide(session: Session, actor: Actor, item_id: int, *, approve: bool, comment: str = "") -> RequestItem:
     """Approve or refuse an item at its current stage (owner review, then authority review if needed)."""
     item = _find_item(session, item_id)
-    comment = _text(comment, "comment", max_len=2000)
+    comment = validate.text(comment, "comment", max_len=2000)
     if item.state == "owner_review":
         require(actor, "request.review_owner", item)
     elif item.state == "authority_review":
@@ -499,7 +460,7 @@ def provision(session: Session, actor: Actor, item_id: int, *, note: str = "") -
         raise Conflict(f"item {item_id} is {item.state}; only a granted item can be provisioned",
                        state=item.state)
     item.state, item.provisioned_at = "provisioned", utcnow()
-    item.provision_note = _text(note, "note", max_len=2000)
+    item.provision_note = validate.text(note, "note", max_len=2000)
     item.resource.reuse_count = Resource.reuse_count + 1  # atomic in SQL
     session.flush()
     audit.record(session, actor, "catalog.item.provision", "request_item", item.id,
@@ -531,14 +492,14 @@ def check_duplicates(session: Session, actor: Actor, *, name: str, description: 
     Without functions, the description's sentences stand in for them.
     """
     require(actor, "duplicate_check.run")
-    name = _text(name, "name", max_len=200, required=True)
-    description = _text(description, "description", max_len=20_000)
-    proposed = _texts(functions, "functions", max_items=200)
+    name = validate.text(name, "name", max_len=200, required=True)
+    description = validate.text(description, "description", max_len=20_000)
+    proposed = validate.texts(functions, "functions", max_items=200)
     if not proposed:
         proposed = [s for s in (p.strip() for p in re.split(r"[。；;\n]", description)) if s][:200]
     if not proposed:
         raise InvalidInput("list the proposed functions (or describe them)", field="functions")
-    budget = _budget(budget_wan)
+    budget = validate.budget(budget_wan)
     dept = _department(session, proposer_department) if proposer_department not in (None, "") else None
     settings = get_settings()
     thresholds = dup.Thresholds(settings.duplicate_function_match, settings.duplicate_reject,

@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -107,6 +108,12 @@ def _cart_count(session: Session | None, actor: Actor | None) -> int | None:
     return len(catalog.cart_items(session, actor))
 
 
+def own_department(actor: Actor) -> SimpleNamespace:
+    """The actor's own department as a permission target (the attributes the rules read), as in
+    `can('catalog.manage', own_department)`: may the actor manage what its department owns?"""
+    return SimpleNamespace(department_id=actor.department_id, region_code=actor.region_code)
+
+
 def base_context(
     request: Request, actor: Actor | None = None, session: Session | None = None, lang: str | None = None
 ) -> dict[str, Any]:
@@ -119,6 +126,11 @@ def base_context(
 
     def lbl(table: str, code: str | None) -> str:
         return labels.label(getattr(labels, table), code, lang)
+
+    def nm(obj: Any) -> str:
+        """A resource's or department's name in the page language (Chinese unless English exists)."""
+        zh = getattr(obj, "name", "") or ""
+        return (getattr(obj, "name_en", "") or zh) if lang == "en" else zh
 
     def role_label(role: str) -> str:
         zh, en = ROLE_NAMES.get(role, (role, role))
@@ -141,9 +153,11 @@ def base_context(
         "t": t,
         "lbl": lbl,
         "role_label": role_label,
+        "nm": nm,
         "qs": qs,
         "actor": actor,
         "can": (lambda action, target=None: actor is not None and can(actor, action, target)),
+        "own_department": own_department(actor) if actor is not None else None,
         "csrf": csrf_token(request) if has_session else "",
         "flashes": request.session.pop("flash", []) if has_session else [],
         "cart_count": _cart_count(session, actor),
