@@ -41,12 +41,12 @@ def test_bad_user_input_is_reported_on_the_page(login) -> None:  # type: ignore[
         "/admin/users", {"username": "shortpw", "password": "short", "department": 1, "roles": ["officer"]}
     )
     assert r.status_code == 303
-    assert "password" in admin.get("/admin/users").text
+    assert "密码至少需要 10 个字符" in admin.get("/admin/users").text
     r = admin.post_form(
         "/admin/users",
         {"username": "admin", "password": "a-long-password", "department": 1, "roles": ["officer"]},
     )
-    assert "exists" in admin.get(r.headers["location"]).text
+    assert "用户 admin 已存在" in admin.get(r.headers["location"]).text
 
 
 def test_admin_resets_a_password_and_disables_a_user(app, login, people) -> None:  # type: ignore[no-untyped-def]

@@ -86,7 +86,7 @@ def test_cart_request_and_review_flow(login, catalogue) -> None:  # type: ignore
         "inbox.empty" not in other.get("/inbox").text and "没有等待您审批的事项" in other.get("/inbox").text
     )
     r = steward.post_form(f"/inbox/{ocr_item}/decide", {"decision": "refuse"})
-    assert "comment" in steward.get(r.headers["location"]).text
+    assert "拒绝时请填写理由" in steward.get(r.headers["location"]).text  # the service's error, in Chinese
     steward.post_form(f"/inbox/{ocr_item}/decide", {"decision": "refuse", "comment": "组件仅限本单位使用"})
     steward.post_form(f"/inbox/{pop_item}/decide", {"decision": "approve", "comment": "同意"})
     # the data authority (杭州市数据资源管理局) reviews the dataset next

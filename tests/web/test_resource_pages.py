@@ -145,12 +145,12 @@ def test_validation_errors_rerender_the_form_with_the_values(login, session: Ses
     assert r.status_code == 422 and "预算（万元）" in r.text and "须为非负数字" in r.text
     assert 'value="很多"' in r.text
     r = c.post_form("/resources/new", _form(owner_department=dept, kind="spaceship"))
-    assert r.status_code == 422 and "kind must be one of" in r.text
+    assert r.status_code == 422 and "“资源类型”的取值无效" in r.text
     r = c.post_form("/resources/new", _form(owner_department=dept, depends_on="CMP-999999-0001"))
     assert r.status_code == 404 and "CMP-999999-0001" in r.text and "<form" in r.text
     r = c.post_form("/resources/new", _form(owner_department=dept, kind="component",
                                             depends_on=catalogue["app"].code))
-    assert r.status_code == 409 and "dependencies run application" in r.text
+    assert r.status_code == 409 and "依赖方向不对" in r.text
     en = c.post_form("/resources/new?lang=en", _form(owner_department=dept, name=""))
     assert en.status_code == 422 and "Not saved; check “Name”" in en.text
     assert _resource(session, "机动车违法记录") is None  # nothing was kept

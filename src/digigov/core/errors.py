@@ -4,14 +4,17 @@ from __future__ import annotations
 
 
 class DigigovError(Exception):
-    """Base class. `code` is stable and machine-readable; the message is for people."""
+    """Base class. `code` is stable and machine-readable; `message` is English for logs and API clients;
+    `key` (with `detail` as its parameters) names a message in the i18n catalogue, so pages can say it in
+    the reader's language (see digigov.core.i18n.error_text)."""
 
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, **detail: object) -> None:
+    def __init__(self, message: str, *, key: str = "", **detail: object) -> None:
         super().__init__(message)
         self.message = message
+        self.key = key
         self.detail = detail
 
 

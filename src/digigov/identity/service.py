@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from digigov.audit import service as audit
 from digigov.core.clock import utcnow
 from digigov.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from digigov.core.i18n import register
 from digigov.identity.actor import Actor
 from digigov.identity.model import ROLES, ApiToken, Department, LoginAttempt, Region, User, UserRole
 from digigov.identity.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -23,6 +24,16 @@ from digigov.identity.regions import (
     department_name,
     zhejiang_regions,
 )
+
+register({
+    "error.no_department": ("没有部门 {code}", "No department {code}"),
+    "error.no_user": ("没有用户 {username}", "No user {username}"),
+    "error.password_short": ("密码至少需要 {min} 个字符", "The password needs at least {min} characters"),
+    "error.username_format": ("用户名须为 1–64 个字母、数字、“_”或“.”",
+                              "A username is 1-64 letters, digits, '_' or '.'"),
+    "error.roles": ("请至少选择一个有效角色", "Choose at least one valid role"),
+    "error.user_exists": ("用户 {username} 已存在", "User {username} exists"),
+})
 
 TOKEN_PREFIX = "dg_"  # noqa: S105 - a public marker, not a secret
 MIN_PASSWORD = 10
@@ -72,7 +83,7 @@ def get_department(session: Session, code_or_id: str | int) -> Department:
     else:
         dept = session.scalar(select(Department).where(Department.code == code_or_id))
     if dept is None:
-        raise NotFound(f"no department {code_or_id}")
+        raise NotFound(f"no department {code_or_id}", key="no_department", code=str(code_or_id)[:64])
     return dept
 
 
@@ -110,7 +121,8 @@ def list_regions(session: Session, level: str | None = None) -> list[Region]:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters")
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", key="password_short",
+                           min=MIN_PASSWORD)
 
 
 def create_user(session: Session, actor: Actor, *, username: str, display_name: str, password: str,
@@ -118,13 +130,14 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     require(actor, "admin.users")
     username = username.strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
-        raise InvalidInput("username must be 1-64 letters, digits, '_' or '.'")
+        raise InvalidInput("username must be 1-64 letters, digits, '_' or '.'", key="username_format")
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
-        raise InvalidInput(f"roles must be some of {', '.join(ROLES)}; got {', '.join(roles) or 'none'}")
+        raise InvalidInput(f"roles must be some of {', '.join(ROLES)}; got {', '.join(roles) or 'none'}",
+                           key="roles")
     _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username} exists")
+        raise Conflict(f"user {username} exists", key="user_exists", username=username)
     dept = get_department(session, department)
     user = User(username=username, display_name=display_name or username,
                 password_hash=hash_password(password), department_id=dept.id)
@@ -142,7 +155,7 @@ def get_user(session: Session, username_or_id: str | int) -> User:
     else:
         user = session.scalar(select(User).where(User.username == username_or_id))
     if user is None:
-        raise NotFound(f"no user {username_or_id}")
+        raise NotFound(f"no user {username_or_id}", key="no_user", username=str(username_or_id)[:64])
     return user
 
 
@@ -164,7 +177,7 @@ def update_user(session: Session, actor: Actor, username: str, *, roles: Sequenc
     if roles is not None:
         bad = [r for r in roles if r not in ROLES]
         if bad or not roles:
-            raise InvalidInput(f"roles must be some of {', '.join(ROLES)}")
+            raise InvalidInput(f"roles must be some of {', '.join(ROLES)}", key="roles")
         user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
         changes["roles"] = sorted(set(roles))
     if active is not None:

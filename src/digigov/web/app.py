@@ -36,6 +36,8 @@ from digigov.audit.api import router as audit_api
 from digigov.audit.model import AuditRecord
 from digigov.core.db import make_engine, make_session_factory
 from digigov.core.errors import DigigovError, NotAuthenticated, PermissionDenied
+from digigov.core.http import get_lang
+from digigov.core.i18n import error_text
 from digigov.core.settings import Settings, get_settings
 from digigov.identity.actor import Actor
 from digigov.identity.api import router as identity_api
@@ -205,7 +207,7 @@ async def digigov_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthenticated):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Response(status_code=303, headers={"Location": "/login?" + urlencode({"next": target})})
-    return _error_page(request, exc.http_status, exc.message, exc.code)
+    return _error_page(request, exc.http_status, error_text(exc, get_lang(request)), exc.code)
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str] | None:

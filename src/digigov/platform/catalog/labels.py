@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from digigov.core.i18n import register
+
 KIND_LABELS = {
     "application": ("应用", "Applications"),
     "dataset": ("数据", "Data"),
@@ -67,3 +69,39 @@ ATTRIBUTE_LABELS = {
     "named_in_sources": ("公开报道提及", "Named in public sources"),
     "template": ("建设模板", "Template"),
 }
+
+
+# Error messages and field names for the catalogue's use cases (digigov.core.i18n.error_text).
+register({
+    "error.resource_exists": ("资源编码 {code} 已存在", "Resource {code} exists"),
+    "error.depends_on_itself": ("资源不能依赖自身", "A resource cannot depend on itself"),
+    "error.dependency_direction": ("依赖方向不对：应用 → 数据 → 组件 → 云资源（{code} 不能依赖 {depends_on}）",
+                                   "Dependencies run application → dataset → component → cloud resource "
+                                   "({code} cannot depend on {depends_on})"),
+    "error.dependency_cycle": ("{depends_on} 已（间接）依赖 {code}，不能形成循环依赖",
+                               "{depends_on} already depends on {code}; no cycles"),
+    "error.cart_empty": ("购物车是空的，请先在检索结果或资源页“加入购物车”", "The cart is empty"),
+    "error.not_requestable": ("{code} 已下线或退役，不能申请", "{code} is offline or retired and cannot be requested"),
+    "error.nothing_to_decide": ("该事项已处理（当前状态：{state}）", "This item is already decided ({state})"),
+    "error.refusal_reason": ("拒绝时请填写理由", "A refusal needs a reason in the comment"),
+    "error.not_granted": ("只有已同意的事项才能开通（当前状态：{state}）",
+                          "Only a granted item can be provisioned ({state})"),
+    "error.functions_needed": ("请逐行列出拟建应用的功能（或在建设内容中描述）",
+                               "List the proposed functions, one per line (or describe them)"),
+    "field.name": ("名称", "name"),
+    "field.name_en": ("英文名称", "English name"),
+    "field.description": ("描述", "description"),
+    "field.kind": ("资源类型", "kind"),
+    "field.system": ("所属系统", "system"),
+    "field.status": ("状态", "status"),
+    "field.tags": ("标签", "tags"),
+    "field.functions": ("功能清单", "functions"),
+    "field.code": ("编码", "code"),
+    "field.purpose": ("用途", "purpose"),
+    "field.legal_basis": ("法律依据", "legal basis"),
+    "field.comment": ("审批意见", "comment"),
+    "field.note": ("开通说明", "note"),
+    "field.q": ("检索词", "query"),
+    "field.tier": ("层级", "tier"),
+    "field.budget_wan": ("预算（万元）", "budget (10k yuan)"),
+})

@@ -124,7 +124,7 @@ def create_resource(session: Session, actor: Actor, *, kind: str, name: str, own
     if code is not None:
         code = validate.text(code, "code", max_len=40, required=True)
         if session.scalar(select(Resource.id).where(Resource.code == code)) is not None:
-            raise Conflict(f"resource {code} exists", code=code)
+            raise Conflict(f"resource {code} exists", key="resource_exists", code=code)
     if attributes is not None and not isinstance(attributes, dict):
         raise InvalidInput("attributes must be an object", field="attributes")
     resource = Resource(
@@ -238,15 +238,16 @@ class DependencyRefused(Conflict, InvalidInput):
 
 def _link(session: Session, actor: Actor, resource: Resource, target: Resource) -> None:
     if target.id == resource.id:
-        raise DependencyRefused("a resource cannot depend on itself", code=resource.code)
+        raise DependencyRefused("a resource cannot depend on itself", key="depends_on_itself", code=resource.code)
     if KIND_RANK[target.kind] < KIND_RANK[resource.kind]:
         raise DependencyRefused(f"a {resource.kind} cannot depend on a {target.kind}: "
                                 "dependencies run application -> dataset -> component -> cloud_resource",
-                                code=resource.code, depends_on=target.code)
+                                key="dependency_direction", code=resource.code, depends_on=target.code)
     if session.get(ResourceDependency, (resource.id, target.id)) is not None:
         return
     if _reaches(session, target.id, resource.id):
-        raise Conflict(f"{target.code} already depends on {resource.code}")
+        raise Conflict(f"{target.code} already depends on {resource.code}", key="dependency_cycle",
+                       code=resource.code, depends_on=target.code)
     session.add(ResourceDependency(resource_id=resource.id, depends_on_id=target.id))
     target.reuse_count = Resource.reuse_count + 1  # atomic in SQL
     session.flush()
@@ -309,7 +310,8 @@ def cart_add(session: Session, actor: Actor, resource_code_or_id: str | int) -> 
     user_id = _user_id(actor)
     resource = _find_resource(session, resource_code_or_id)
     if resource.status in NOT_REQUESTABLE:
-        raise Conflict(f"{resource.code} is {resource.status} and cannot be requested", code=resource.code)
+        raise Conflict(f"{resource.code} is {resource.status} and cannot be requested", key="not_requestable",
+                       code=resource.code)
     item = _cart_item(session, user_id, resource.id)
     if item is not None:
         return item
@@ -347,10 +349,10 @@ def submit_cart(session: Session, actor: Actor, *, purpose: str, legal_basis: st
     legal_basis = validate.text(legal_basis, "legal_basis", max_len=2000)
     items = cart_items(session, actor)
     if not items:
-        raise Conflict("the cart is empty")
+        raise Conflict("the cart is empty", key="cart_empty")
     blocked = [i.resource.code for i in items if i.resource.status in NOT_REQUESTABLE]
     if blocked:
-        raise Conflict(f"no longer requestable: {', '.join(blocked)}", codes=blocked)
+        raise Conflict(f"no longer requestable: {', '.join(blocked)}", key="not_requestable", code=blocked)
     if actor.department_id is None:
         raise PermissionDenied("a request is made on behalf of a department", action="cart.submit")
     request = ResourceRequest(requester_id=user_id, requester_department_id=actor.department_id,
@@ -434,9 +436,10 @@ def decide(session: Session, actor: Actor, item_id: int, *, approve: bool, comme
     elif item.state == "authority_review":
         require(actor, "request.review_authority", item)
     else:
-        raise Conflict(f"item {item_id} is {item.state}; nothing to decide", state=item.state)
+        raise Conflict(f"item {item_id} is {item.state}; nothing to decide", key="nothing_to_decide",
+                       state=item.state)
     if not approve and not comment:
-        raise InvalidInput("a refusal needs a reason in the comment", field="comment")
+        raise InvalidInput("a refusal needs a reason in the comment", key="refusal_reason", field="comment")
     before, now = item.state, utcnow()
     if before == "owner_review":
         item.owner_reviewer, item.owner_comment, item.owner_decided_at = actor.username, comment, now
@@ -458,7 +461,7 @@ def provision(session: Session, actor: Actor, item_id: int, *, note: str = "") -
     require(actor, "request.provision", item)
     if item.state != "granted":
         raise Conflict(f"item {item_id} is {item.state}; only a granted item can be provisioned",
-                       state=item.state)
+                       key="not_granted", state=item.state)
     item.state, item.provisioned_at = "provisioned", utcnow()
     item.provision_note = validate.text(note, "note", max_len=2000)
     item.resource.reuse_count = Resource.reuse_count + 1  # atomic in SQL
@@ -498,7 +501,8 @@ def check_duplicates(session: Session, actor: Actor, *, name: str, description: 
     if not proposed:
         proposed = [s for s in (p.strip() for p in re.split(r"[。；;\n]", description)) if s][:200]
     if not proposed:
-        raise InvalidInput("list the proposed functions (or describe them)", field="functions")
+        raise InvalidInput("list the proposed functions (or describe them)", key="functions_needed",
+                           field="functions")
     budget = validate.budget(budget_wan)
     dept = _department(session, proposer_department) if proposer_department not in (None, "") else None
     settings = get_settings()

@@ -13,14 +13,15 @@ def text(value: object, field: str, *, max_len: int, required: bool = False) -> 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text", field=field)
+        raise InvalidInput(f"{field} must be text", key="not_text", field=field)
     value = value.strip()
     if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+        raise InvalidInput(f"{field} must not contain NUL characters", key="bad_characters", field=field)
     if required and not value:
-        raise InvalidInput(f"{field} is required", field=field)
+        raise InvalidInput(f"{field} is required", key="required", field=field)
     if len(value) > max_len:
-        raise InvalidInput(f"{field} is longer than {max_len} characters", field=field)
+        raise InvalidInput(f"{field} is longer than {max_len} characters", key="too_long", field=field,
+                           max_len=max_len)
     return value
 
 
@@ -29,14 +30,15 @@ def texts(values: Sequence[str] | None, field: str, *, max_items: int = 100,
     if values is None:
         return []
     if isinstance(values, str):
-        raise InvalidInput(f"{field} must be a list of text", field=field)
+        raise InvalidInput(f"{field} must be a list of text", key="not_list", field=field)
     out: list[str] = []
     for v in values:
         t = text(v, field, max_len=max_len)
         if t and t not in out:
             out.append(t)
     if len(out) > max_items:
-        raise InvalidInput(f"{field} has more than {max_items} entries", field=field)
+        raise InvalidInput(f"{field} has more than {max_items} entries", key="too_many", field=field,
+                           max_items=max_items)
     return out
 
 
@@ -44,9 +46,9 @@ def choice(value: str | None, allowed: Sequence[str], field: str, *, optional: b
     if value is None or value == "":
         if optional:
             return None
-        raise InvalidInput(f"{field} is required", field=field)
+        raise InvalidInput(f"{field} is required", key="required", field=field)
     if value not in allowed:
-        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", field=field)
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", key="choice", field=field)
     return value
 
 
@@ -54,5 +56,5 @@ def budget(value: float | None) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidInput("budget_wan must be a non-negative number", field="budget_wan")
+        raise InvalidInput("budget_wan must be a non-negative number", key="budget", field="budget_wan")
     return float(value)

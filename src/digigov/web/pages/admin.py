@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from digigov.core.errors import DigigovError
 from digigov.core.http import DB, Lang
-from digigov.core.i18n import translate
+from digigov.core.i18n import error_text, translate
 from digigov.identity import service as identity
 from digigov.identity.http import CurrentActor
 from digigov.identity.model import ROLES
@@ -96,7 +96,7 @@ def create_user(
     except DigigovError as exc:
         if exc.http_status == 403:
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return redirect("/admin/users")
     flash(request, translate("admin.users.created", lang, username=user.username), "success")
     return redirect("/admin/users?q=" + user.username)
@@ -119,7 +119,7 @@ def update_user(
     except DigigovError as exc:
         if exc.http_status in (403, 404):
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return redirect("/admin/users?q=" + username)
     flash(request, translate("admin.users.updated", lang, username=username), "success")
     return redirect("/admin/users?q=" + username)

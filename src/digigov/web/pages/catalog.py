@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from digigov.core.errors import DigigovError
 from digigov.core.http import DB, Lang
-from digigov.core.i18n import translate
+from digigov.core.i18n import error_text, translate
 from digigov.identity.http import CurrentActor
 from digigov.platform.catalog import service as catalog
 from digigov.platform.catalog.model import KINDS, SYSTEMS
@@ -176,7 +176,7 @@ def cart_submit(
     except DigigovError as exc:
         if not _user_error(exc):
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return redirect("/cart")
     flash(request, translate("cart.submitted", lang, id=req.id), "success")
     return redirect(f"/requests/{req.id}")
@@ -243,7 +243,7 @@ def decide(
     except DigigovError as exc:
         if not _user_error(exc):
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return redirect("/inbox")
     flash(request, translate("inbox.decided", lang, id=item_id), "success")
     return redirect("/inbox")
@@ -264,7 +264,7 @@ def provision(
     except DigigovError as exc:
         if not _user_error(exc):
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return redirect("/inbox")
     flash(request, translate("inbox.provisioned", lang, id=item_id), "success")
     return redirect("/inbox")
@@ -327,6 +327,6 @@ def duplicate_run(
     except DigigovError as exc:
         if not _user_error(exc):
             raise
-        flash(request, exc.message, "error")
+        flash(request, error_text(exc, lang), "error")
         return _duplicate_page(request, actor, session, lang, form=form, status_code=exc.http_status)
     return _duplicate_page(request, actor, session, lang, check=check, form=form)

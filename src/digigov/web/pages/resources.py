@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from digigov.core.errors import DigigovError, InvalidInput
 from digigov.core.http import DB, Lang
-from digigov.core.i18n import translate
+from digigov.core.i18n import error_text, translate
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.identity.http import CurrentActor
@@ -136,10 +136,11 @@ def _changes(r: Resource, wanted: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_text(exc: DigigovError, lang: str) -> str:
+    message = error_text(exc, lang)
     field = exc.detail.get("field")
     if isinstance(field, str) and field in FIELD_LABELS:
-        return translate("rform.error_field", lang, field=translate(FIELD_LABELS[field], lang), message=exc.message)
-    return translate("rform.error", lang, message=exc.message)
+        return translate("rform.error_field", lang, field=translate(FIELD_LABELS[field], lang), message=message)
+    return translate("rform.error", lang, message=message)
 
 
 # ---------------------------------------------------------------- rendering
