@@ -127,8 +127,10 @@ def test_cart_request_review_provision_over_http(client: TestClient, auth, cat: 
     r = client.post(decision, json={"approve": True}, headers=auth("hz_bigdata_approver"))
     assert r.json()["state"] == "granted"
     assert client.post(decision, json={"approve": True}, headers=owner).status_code == 409
+    assert [i["id"] for i in client.get(f"{BASE}/inbox/to-provision", headers=owner).json()] == [item_id]
     r = client.post(f"{BASE}/request-items/{item_id}/provision", json={"note": "已开通接口"}, headers=owner)
     assert r.status_code == 200 and r.json()["state"] == "provisioned"
+    assert client.get(f"{BASE}/inbox/to-provision", headers=owner).json() == []
     assert client.get(f"{BASE}/resources/{cat.population.code}", headers=owner).json()["reuse_count"] == 1
 
 

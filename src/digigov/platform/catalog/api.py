@@ -540,6 +540,12 @@ def inbox(session: DB, actor: CurrentActor) -> list[ItemOut]:
     return [_item(i) for i in catalog.inbox(session, actor)]
 
 
+@router.get("/inbox/to-provision", response_model=list[ItemOut], responses=_errors(401, 403),
+            summary="Granted items of my department waiting to be provisioned")
+def to_provision(session: DB, actor: CurrentActor) -> list[ItemOut]:
+    return [_item(i) for i in catalog.provisionable(session, actor)]
+
+
 @router.post("/request-items/{item_id}/decision", response_model=ItemOut, responses=WRITE,
              summary="Approve or refuse an item (a refusal needs a comment)")
 def decide(session: DB, actor: CurrentActor, item_id: Id, body: DecisionIn) -> ItemOut:
