@@ -93,3 +93,26 @@ def test_demo_builds_the_province_and_is_idempotent(var_dir: Path) -> None:
     engine.dispose()
     assert apps == 120 and counties == 90
     assert runner.invoke(app, ["demo", "--scale", "huge", "--no-serve"]).exit_code == 2
+
+
+def test_backup_then_restore_into_an_empty_store(var_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    _seed_departments()
+    file = var_dir / "store.jsonl.gz"
+    made = runner.invoke(app, ["backup", str(file)])
+    assert made.exit_code == 0, made.output
+    assert "backup written" in made.output and file.exists()
+
+    again = runner.invoke(app, ["restore", str(file)])  # the same, non-empty store
+    assert again.exit_code == 1 and "not empty" in again.output
+
+    elsewhere = var_dir / "other"
+    monkeypatch.setenv("DIGIGOV_VAR_DIR", str(elsewhere))
+    get_settings.cache_clear()
+    restored = runner.invoke(app, ["restore", str(file)])
+    assert restored.exit_code == 0, restored.output
+    assert "audit chain intact" in restored.output
+    engine = make_engine(get_settings().effective_database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM department")).scalar_one() == 102 * 2
+    engine.dispose()
