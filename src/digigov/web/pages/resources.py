@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from digigov.core.errors import DigigovError, InvalidInput
 from digigov.core.http import DB, Lang
@@ -30,10 +31,29 @@ router = APIRouter(include_in_schema=False)
 
 ResourceCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 RegionCode = Annotated[str, Query(pattern=r"^([0-9]{6})?$")]
-Choice = Annotated[str, Form(max_length=32)]
-Line = Annotated[str, Form(max_length=1000)]
-Lines = Annotated[str, Form(max_length=200_000)]
-Budget = Annotated[str, Form(max_length=40)]
+
+
+class ResourceForm(BaseModel):
+    """The register/edit form as typed text; `_fields` checks and converts it for the service."""
+
+    model_config = ConfigDict(extra="ignore")  # csrf_token is checked before the route runs
+
+    kind: str = Field("", max_length=32)
+    name: str = Field("", max_length=1000)
+    name_en: str = Field("", max_length=1000)
+    description: str = Field("", max_length=200_000)
+    owner_department: str = Field("", max_length=32)
+    region_code: str = Field("", max_length=32)
+    system: str = Field("", max_length=32)
+    status: str = Field("", max_length=32)
+    tags: str = Field("", max_length=200_000)
+    functions: str = Field("", max_length=200_000)
+    requires_authority: str = Field("", max_length=32)
+    budget: str = Field("", max_length=40)
+    depends_on: str = Field("", max_length=200_000)
+
+
+FormIn = Annotated[ResourceForm, Form()]
 
 # A target that no department-bound rule matches: whoever may manage it may manage every department's
 # resources (a platform admin), so may pick any owner; the others pick their own department.
@@ -218,31 +238,9 @@ def owner_options(
 
 
 @router.post("/resources/new")
-def create_resource(
-    request: Request,
-    actor: CurrentActor,
-    session: DB,
-    lang: Lang,
-    kind: Choice = "",
-    name: Line = "",
-    name_en: Line = "",
-    description: Lines = "",
-    owner_department: Choice = "",
-    region_code: Choice = "",
-    system: Choice = "",
-    status: Choice = "",
-    tags: Lines = "",
-    functions: Lines = "",
-    requires_authority: Choice = "",
-    budget: Budget = "",
-    depends_on: Lines = "",
-) -> Response:
-    form = {
-        "kind": kind, "name": name, "name_en": name_en, "description": description,
-        "owner_department": owner_department, "region_code": region_code, "system": system, "status": status,
-        "tags": tags, "functions": functions, "requires_authority": requires_authority, "budget": budget,
-        "depends_on": depends_on,
-    }
+def create_resource(request: Request, actor: CurrentActor, session: DB, lang: Lang, form_in: FormIn) -> Response:
+    form = form_in.model_dump()
+    depends_on, kind = form_in.depends_on, form_in.kind
     require(actor, "catalog.manage", own_department(actor))  # who gets no form gets a refusal, not a re-render
     try:
         fields = _fields(form, lang)
@@ -269,32 +267,12 @@ def edit_resource_form(
 
 @router.post("/resources/{code}/edit")
 def update_resource(
-    request: Request,
-    actor: CurrentActor,
-    session: DB,
-    lang: Lang,
-    code: ResourceCode,
-    name: Line = "",
-    name_en: Line = "",
-    description: Lines = "",
-    owner_department: Choice = "",
-    region_code: Choice = "",
-    system: Choice = "",
-    status: Choice = "",
-    tags: Lines = "",
-    functions: Lines = "",
-    requires_authority: Choice = "",
-    budget: Budget = "",
-    depends_on: Lines = "",
+    request: Request, actor: CurrentActor, session: DB, lang: Lang, code: ResourceCode, form_in: FormIn
 ) -> Response:
     resource = catalog.get_resource(session, actor, code)
     require(actor, "catalog.manage", resource)
-    form = {
-        "kind": resource.kind, "name": name, "name_en": name_en, "description": description,
-        "owner_department": owner_department, "region_code": region_code, "system": system, "status": status,
-        "tags": tags, "functions": functions, "requires_authority": requires_authority, "budget": budget,
-        "depends_on": depends_on,
-    }
+    form = {**form_in.model_dump(), "kind": resource.kind}  # the kind of a resource never changes
+    depends_on = form_in.depends_on
     try:
         changes = _changes(resource, _fields(form, lang))
         uses = _split(depends_on, CODE_SEPARATORS)
