@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +45,7 @@ from digigov.core.settings import Settings, get_settings
 from digigov.identity.actor import Actor
 from digigov.identity.api import router as identity_api
 from digigov.identity.model import User
+from digigov.platform.catalog import text as catalog_text
 from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
 from digigov.web.pages import admin, auth, catalog, ops, resources, tokens
@@ -259,6 +263,13 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 422, f"{where}: {first.get('msg', '')}", "invalid")
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Load the Chinese segmenter in the background while the server starts taking requests."""
+    threading.Thread(target=catalog_text.warm_up, name="jieba-warm-up", daemon=True).start()
+    yield
+
+
 def create_app(
     settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
 ) -> FastAPI:
@@ -267,6 +278,7 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.effective_database_url))
     app = FastAPI(
+        lifespan=_lifespan,
         title="digigov · 浙江省一体化智能化公共数据平台",
         version=digigov.__version__,
         description="JSON API of the integrated public data platform (IRS catalogue, identity, audit). "

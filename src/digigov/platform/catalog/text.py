@@ -38,6 +38,11 @@ def _jieba() -> Any:
     return _JIEBA
 
 
+def warm_up() -> None:
+    """Load the segmenter now (a server calls this at start-up, so the first search is not slow)."""
+    _jieba()
+
+
 def _is_word(token: str) -> bool:
     """Whether a token holds at least one letter or digit (CJK ideographs count as letters)."""
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
