@@ -3,7 +3,9 @@ from digigov.core.i18n import error_text, register, translate
 
 register({
     "error.test_required": ("请填写“{field}”", "{field} is required"),
+    "error.test_state": ("当前状态：{state}", "state: {state}"),
     "field.test_purpose": ("用途", "purpose"),
+    "state.test_granted": ("已同意", "Granted"),
 })
 
 
@@ -23,3 +25,9 @@ def test_an_error_without_a_catalogue_entry_keeps_its_message() -> None:
 def test_translate_falls_back_to_chinese_then_the_key() -> None:
     assert translate("field.test_purpose", "fr") == "用途"
     assert translate("no.such.message", "en") == "no.such.message"
+
+
+def test_details_with_registered_names_are_translated() -> None:
+    exc = Conflict("item is test_granted", key="test_state", state="test_granted")
+    assert error_text(exc, "zh") == "当前状态：已同意"
+    assert error_text(exc, "en") == "state: Granted"

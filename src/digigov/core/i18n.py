@@ -41,8 +41,10 @@ def error_text(exc: Exception, lang: str = "zh") -> str:
 
 
 def _param(name: str, value: object, lang: str) -> str:
-    if name == "field" and isinstance(value, str):
-        return translate(f"field.{value}", lang) if f"field.{value}" in _CATALOGUES["zh"] else value
+    """A detail as words: `<name>.<value>` from the catalogue when registered (field.purpose -> 用途,
+    state.granted -> 已同意), lists joined, anything else as text."""
+    if isinstance(value, str) and f"{name}.{value}" in _CATALOGUES["zh"]:
+        return translate(f"{name}.{value}", lang)
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value) if lang == "zh" else ", ".join(str(v) for v in value)
     return str(value)

@@ -19,15 +19,17 @@ STAFF = ("officer", "data_steward", "approver", "platform_admin")
 REVIEWERS = ("approver", "data_steward")
 
 
-def region_covers(outer: str, outer_level: str, inner: str) -> bool:
-    """Whether a department at `outer` (province/city/county) has jurisdiction over region `inner`.
+def jurisdiction_prefix(region_code: str, level: str) -> str:
+    """The code prefix every region under `region_code` shares: GB/T 2260 codes nest by prefix
+    (33 province, 3301 city, 330106 county)."""
+    return region_code[: {"province": 2, "city": 4}.get(level, 6)]
 
-    GB/T 2260 codes nest by prefix: 33 province, 3301 city, 330106 county.
-    """
+
+def region_covers(outer: str, outer_level: str, inner: str) -> bool:
+    """Whether a department at `outer` (province/city/county) has jurisdiction over region `inner`."""
     if not outer or not inner:
         return False
-    width = {"province": 2, "city": 4}.get(outer_level, 6)
-    return inner[:width] == outer[:width]
+    return inner.startswith(jurisdiction_prefix(outer, outer_level))
 
 
 def _any_user(actor: Actor, _t: Any) -> bool:

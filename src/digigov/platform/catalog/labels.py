@@ -88,6 +88,7 @@ register({
                           "Only a granted item can be provisioned ({state})"),
     "error.functions_needed": ("请逐行列出拟建应用的功能（或在建设内容中描述）",
                                "List the proposed functions, one per line (or describe them)"),
+    **{f"state.{code}": names for code, names in ITEM_STATE_LABELS.items()},
     "field.name": ("名称", "name"),
     "field.name_en": ("英文名称", "English name"),
     "field.description": ("描述", "description"),

@@ -21,7 +21,7 @@ from digigov.core.settings import get_settings
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.identity.model import Department
-from digigov.identity.permissions import can, require
+from digigov.identity.permissions import can, jurisdiction_prefix, require
 from digigov.platform.catalog import duplicate as dup
 from digigov.platform.catalog import search as searching
 from digigov.platform.catalog import text as textutil
@@ -412,8 +412,10 @@ def inbox(session: Session, actor: Actor) -> list[RequestItem]:
     if actor.department_id is not None:
         waiting.append((RequestItem.state == "owner_review")
                        & (RequestItem.owner_department_id == actor.department_id))
-    if actor.is_data_authority:
-        waiting.append(RequestItem.state == "authority_review")
+    if actor.is_data_authority and actor.region_code:
+        # narrow in SQL to the regions this authority covers; `_may_review` still decides each item
+        prefix = jurisdiction_prefix(actor.region_code, actor.region_level)
+        waiting.append((RequestItem.state == "authority_review") & RequestItem.region_code.startswith(prefix))
     if not waiting:
         return []
     stmt = select(RequestItem).where(or_(*waiting))
