@@ -104,7 +104,7 @@ def test_cart_request_and_review_flow(login, catalogue) -> None:  # type: ignore
     # someone else cannot see the request; a decided item cannot be decided again
     assert other.get(request_url).status_code == 403
     r = steward.post_form(f"/inbox/{ocr_item}/decide", {"decision": "approve"})
-    assert "denied" in steward.get(r.headers["location"]).text
+    assert "该事项已处理（当前状态：已拒绝）" in steward.get(r.headers["location"]).text
 
 
 def test_duplicate_check_shows_verdict_matches_and_history(login, catalogue) -> None:  # type: ignore[no-untyped-def]
