@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import getpass
 import json
 from collections.abc import Callable, Iterator
@@ -301,8 +302,6 @@ def serve(
 
 def _log_config() -> dict[str, Any]:
     """uvicorn's logging, plus digigov's JSON lines (the access log replaces uvicorn's plain one)."""
-    import copy
-
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)

@@ -15,6 +15,15 @@ from digigov.core.settings import Settings
 from digigov.demo.people import DemoUser
 from digigov.web.app import create_app
 
+# The demo user who holds each role (department in the comment), for tests that go role by role.
+ROLE_USERS = {
+    "platform_admin": "admin",  # 浙江省大数据发展管理局
+    "data_steward": "hz_police_steward",  # 杭州市公安局: owns the dataset below
+    "officer": "hz_civil_officer",  # 杭州市民政局
+    "approver": "hz_bigdata_approver",  # 杭州市数据资源管理局: the data authority for Hangzhou
+    "auditor": "auditor",  # 浙江省纪委监委
+}
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
 
 

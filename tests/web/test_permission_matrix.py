@@ -15,15 +15,9 @@ from sqlalchemy.orm import Session
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.platform.catalog import service as catalog
+from tests.web.conftest import ROLE_USERS
 
 # the demo user who holds each role (department in brackets)
-ROLE_USERS = {
-    "platform_admin": "admin",  # 浙江省大数据发展管理局
-    "data_steward": "hz_police_steward",  # 杭州市公安局: owns the dataset below
-    "officer": "hz_civil_officer",  # 杭州市民政局
-    "approver": "hz_bigdata_approver",  # 杭州市数据资源管理局: the data authority for Hangzhou
-    "auditor": "auditor",  # 浙江省纪委监委
-}
 ROLES = tuple(ROLE_USERS)
 
 

@@ -17,14 +17,7 @@ from digigov.core.settings import Settings
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.web.app import create_app
-
-ROLE_USERS = {
-    "platform_admin": "admin",
-    "data_steward": "hz_police_steward",
-    "officer": "hz_civil_officer",
-    "approver": "hz_bigdata_approver",
-    "auditor": "auditor",
-}
+from tests.web.conftest import ROLE_USERS
 
 
 @pytest.fixture(params=sorted(ROLE_USERS))

@@ -34,7 +34,8 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def compute_hash(rec: AuditRecord) -> str:
+def compute_hash(rec: Any) -> str:
+    """SHA-256 of a record's hashed fields (an AuditRecord or a row with the same names)."""
     payload = canonical_json({f: getattr(rec, f) for f in HASHED_FIELDS})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -125,17 +126,18 @@ def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
 
 
-def _iter_records(session: Session, batch: int) -> Iterator[AuditRecord]:
+def _iter_records(session: Session, batch: int) -> Iterator[Any]:
+    """The chain in order, as plain rows in batches: nothing enters (or leaves) the session's identity map."""
+    columns = [AuditRecord.__table__.c[name] for name in ("hash", *HASHED_FIELDS)]
     after = 0
     while True:
-        rows = session.scalars(
-            select(AuditRecord).where(AuditRecord.seq > after).order_by(AuditRecord.seq).limit(batch)
+        rows = session.execute(
+            select(*columns).where(AuditRecord.seq > after).order_by(AuditRecord.seq).limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
         after = rows[-1].seq
-        session.expunge_all()
 
 
 def search(

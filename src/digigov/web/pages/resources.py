@@ -231,8 +231,8 @@ def owner_options(
     require(actor, "catalog.manage", ANY_DEPARTMENT)
     return render(
         request,
-        "partials/owner_options.html",
-        {"owners": _owners(session, actor, region_code, None), "selected": ""},
+        "partials/department_options.html",
+        {"departments": _owners(session, actor, region_code, None), "selected": ""},
         lang=lang,
     )
 
