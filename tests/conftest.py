@@ -14,10 +14,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from digigov.core.db import make_engine, make_session_factory, unit_of_work
+from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.demo.people import DemoUser, seed_users
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.migrations.runner import upgrade
+
+# Pseudonyms are keyed; tests use a fixed key instead of creating one under ./var.
+os.environ.setdefault("DIGIGOV_MASKING_KEY", "test-masking-key")
 
 PG_ENV = "DIGIGOV_TEST_POSTGRES_URL"
 _SEEDED: dict[int, list[DemoUser]] = {}
@@ -96,6 +100,15 @@ def session(connection: object) -> Iterator[Session]:
     s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)  # type: ignore[arg-type]
     yield s
     s.close()
+
+
+@pytest.fixture(autouse=True)
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """Each test gets a warehouse file of its own (created only when something connects)."""
+    wh = Warehouse(tmp_path_factory.mktemp("wh") / "warehouse.duckdb", lock_timeout=10)
+    set_warehouse(wh)
+    yield wh
+    set_warehouse(None)
 
 
 @pytest.fixture

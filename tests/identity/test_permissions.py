@@ -43,6 +43,16 @@ EXPECTED_OWN = {
     "admin.departments": {"platform_admin"},
     "audit.read": {"auditor"},
     "audit.verify": {"auditor", "platform_admin"},
+    "standards.view": set(ROLES),
+    "dataset.view": set(ROLES),
+    "dataset.ingest": {"platform_admin", "data_steward"},
+    "dataset.classify": {"platform_admin", "data_steward"},
+    "dataset.rows": {"platform_admin", "data_steward", "officer", "approver"},
+    "dataset.rows_unmasked": {"data_steward"},
+    "dataset.derive": {"platform_admin"},
+    "quality.rule.manage": {"platform_admin", "data_steward"},
+    "quality.issue.view": {"platform_admin", "data_steward", "officer", "approver"},
+    "quality.issue.respond": {"data_steward", "officer"},
 }
 
 
@@ -98,3 +108,27 @@ def test_region_nesting_follows_gb2260_prefixes() -> None:
     assert not region_covers("330100", "city", "330212")
     assert region_covers("330106", "county", "330106")
     assert not region_covers("330106", "county", "330108")
+
+
+def test_dataset_rows_stay_in_the_owner_department() -> None:
+    other = Thing(department_id=HZ_CIVIL)
+    for role in ("data_steward", "officer", "approver"):
+        assert not can(person(role), "dataset.rows", other)
+        assert not can(person(role), "dataset.ingest", other)
+    assert not can(person("data_steward"), "dataset.rows_unmasked", other)
+
+
+def test_derived_datasets_and_platform_rules_belong_to_the_data_authority() -> None:
+    authority_steward = person("data_steward", HZ_BIGDATA, "330100", "city", authority=True)
+    assert can(authority_steward, "dataset.derive")
+    assert not can(person("data_steward"), "dataset.derive")
+    element_rule = Thing(department_id=None)  # type: ignore[arg-type]
+    assert can(authority_steward, "quality.rule.manage", element_rule)
+    assert not can(person("data_steward"), "quality.rule.manage", element_rule)
+    assert can(person("data_steward"), "quality.rule.manage", Thing())
+
+
+def test_the_covering_authority_sees_quality_issues_of_its_region() -> None:
+    issue = Thing(department_id=HZ_POLICE, region_code="330106")
+    assert can(person("approver", HZ_BIGDATA, "330100", "city", authority=True), "quality.issue.view", issue)
+    assert not can(person("approver", NB_BIGDATA, "330200", "city", authority=True), "quality.issue.view", issue)

@@ -39,7 +39,15 @@ class Settings(BaseSettings):
     duplicate_function_match: float = Field(default=0.55, description="Similarity at which two functions match")
     duplicate_reject: float = Field(default=0.6, description="Covered share of functions at which to reject")
     duplicate_reduce: float = Field(default=0.25, description="Covered share at which to cut the budget")
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = Field(default=2 * 1024**3, description="Largest file the console or API accepts")
+    # Warehouse (DuckDB) and ingestion
+    warehouse_path: str = Field(default="", description="DuckDB warehouse file; empty means var_dir/warehouse.duckdb")
+    warehouse_lock_timeout_seconds: float = Field(default=60.0, description="How long to wait for another writer")
+    warehouse_memory_limit: str = Field(default="", description="DuckDB memory_limit, e.g. '2GB'; empty = DuckDB's")
+    warehouse_keep_versions: int = Field(default=3, description="Versions of each dataset kept for rollback")
+    ingest_max_cell_chars: int = Field(default=65_536, description="A longer cell sends its row to quarantine")
+    classify_threshold: float = Field(default=0.6, description="Share of values that makes a field hold a type")
+    masking_key: str = Field(default="", description="HMAC key of pseudonyms; empty means derived from secret_key")
 
     @classmethod
     def settings_customise_sources(
@@ -58,6 +66,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'digigov.db').as_posix()}"
+
+    @property
+    def effective_warehouse_path(self) -> Path:
+        return Path(self.warehouse_path) if self.warehouse_path else self.var_dir / "warehouse.duckdb"
 
     def effective_secret_key(self) -> str:
         """The configured key, or one generated once and kept in var_dir (mode 0600)."""

@@ -70,6 +70,26 @@ def _own_token(actor: Actor, target: Any) -> bool:
     )
 
 
+def _own_or_covering_authority(*roles: str) -> Rule:
+    own = _own_department(*roles)
+
+    def rule(actor: Actor, target: Any) -> bool:
+        return own(actor, target) or actor.has("platform_admin") or _authority_review(actor, target)
+
+    return rule
+
+
+def _data_authority_steward(actor: Actor, _t: Any) -> bool:
+    return actor.has("platform_admin") or (actor.has("data_steward") and actor.is_data_authority)
+
+
+def _manage_quality_rule(actor: Actor, target: Any) -> bool:
+    """Element-level rules (no dataset) are the platform's; a dataset's own rules are its steward's."""
+    if getattr(target, "department_id", None) is None:
+        return _data_authority_steward(actor, target)
+    return _manage_resource(actor, target)
+
+
 RULES: dict[str, Rule] = {
     # IRS catalogue (一体化数字资源系统)
     "catalog.search": _any_user,
@@ -81,6 +101,17 @@ RULES: dict[str, Rule] = {
     "request.review_authority": _authority_review,
     "request.provision": _own_department(*REVIEWERS),
     "duplicate_check.run": _roles(*STAFF),
+    # standards, datasets, ingestion, quality (数据治理)
+    "standards.view": _any_user,
+    "dataset.view": _any_user,
+    "dataset.ingest": _manage_resource,
+    "dataset.classify": _manage_resource,
+    "dataset.rows": _own_department(*STAFF),
+    "dataset.rows_unmasked": _own_department("data_steward"),
+    "dataset.derive": _data_authority_steward,
+    "quality.rule.manage": _manage_quality_rule,
+    "quality.issue.view": _own_or_covering_authority(*STAFF),
+    "quality.issue.respond": _own_department("data_steward", "officer"),
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),
