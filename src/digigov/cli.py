@@ -5,21 +5,18 @@ from __future__ import annotations
 import copy
 import getpass
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from digigov.core.db import make_engine, make_session_factory, unit_of_work
+from digigov import cli_datasets
+from digigov import cli_support as support
+from digigov.core.db import make_session_factory, unit_of_work
 from digigov.core.errors import DigigovError
-from digigov.core.settings import Settings, get_settings
+from digigov.core.settings import get_settings
 from digigov.identity.actor import Actor
 
 app = typer.Typer(help="digigov: the integrated public data platform (一体化智能化公共数据平台).",
@@ -32,47 +29,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cli_datasets.datasets_app, name="datasets")
+app.command("ingest")(cli_datasets.ingest_cmd)
 
-console = Console()
-err = Console(stderr=True)
-
-
-def _engine(settings: Settings) -> Engine:
-    return make_engine(settings.effective_database_url)
-
-
-@contextmanager
-def _store(upgrade_first: bool = True) -> Iterator[Session]:
-    """A migrated store and one transaction; a DigigovError exits 1 with its message."""
-    settings = get_settings()
-    engine = _engine(settings)
-    try:
-        if upgrade_first:
-            from digigov.migrations.runner import upgrade
-
-            upgrade(engine)
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session
-    except DigigovError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from exc
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A Rich progress display and a callback `step(name, done, total)` that drives one bar per step."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
-        tasks: dict[str, Any] = {}
-
-        def step(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(name, total=max(total, 1))
-            progress.update(tasks[name], completed=done, total=max(total, 1))
-
-        yield step
+console, err = support.console, support.err
+_engine, _store, _progress = support.engine_for, support.store, support.progress
 
 
 # ---------------------------------------------------------------- db
@@ -262,8 +223,10 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the console when built")] = True,
     host: Annotated[str | None, typer.Option(help="Address to serve on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to serve on")] = None,
+    data: Annotated[bool, typer.Option("--data/--no-data", help="Load the departments' data into the warehouse")]
+    = True,
 ) -> None:
-    """Build the demo province (浙江省, 11 cities, 90 counties) and serve the console."""
+    """Build the demo province (浙江省, 11 cities, 90 counties), load its departments' data, and serve."""
     from digigov.demo.builder import build
 
     if scale not in ("small", "medium", "large"):
@@ -271,7 +234,12 @@ def demo(
         raise typer.Exit(2)
     settings = get_settings()
     with _store() as s, _progress() as step:
-        report = build(s, Actor.operator(), scale=scale, seed=seed, progress=step)
+        report = build(s, Actor.operator(), scale=scale, seed=seed, progress=step,
+                       data_dir=settings.var_dir / "demo-data" / scale if data else None)
+    if report.data:
+        loaded = sum(int(r["rows_in"]) for r in report.data.loads.values())
+        console.print(f"department data: {len(report.data.loads)} datasets, {loaded:,} rows in "
+                      f"(see `digigov datasets list`)")
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     console.print(f"demo province ready ({scale}, seed {seed}): {counts} in {report.elapsed:.1f}s")
     host = host or settings.host
