@@ -7,17 +7,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.demo import content as cc
 from digigov.demo.builder import STEPS, BuildReport, build
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.platform.catalog import service as catalog
 from digigov.platform.catalog.model import RequestItem, Resource, ResourceRequest
+from digigov.platform.warehouse import service as warehouse_service
 
 
 @dataclass
@@ -28,12 +31,26 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(engine: Engine) -> Iterator[Built]:
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """One warehouse for the module (it overrides the per-test one): the province is built once."""
+    wh = Warehouse(tmp_path_factory.mktemp("demo-wh") / "warehouse.duckdb")
+    set_warehouse(wh)
+    yield wh
+    set_warehouse(None)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo-data")
+
+
+@pytest.fixture(scope="module")
+def built(engine: Engine, warehouse: Warehouse, data_dir: Path) -> Iterator[Built]:
     """The small demo province, built once per backend inside a transaction that is rolled back."""
     conn = engine.connect()
     trans = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    report = build(session, Actor.operator(), scale="small")
+    report = build(session, Actor.operator(), scale="small", data_dir=data_dir)
     session.flush()
     try:
         yield Built(session, report, cc.catalogue("small"))
@@ -66,8 +83,11 @@ def snapshot(session: Session) -> dict[str, object]:
 
 def test_build_small_counts(built: Built) -> None:
     expected = built.catalogue.counts()
+    data = built.report.data
+    assert data is not None
+    loaded = len(data.loads) + len(data.derived)  # the departments' datasets, registered as they load
     for kind, n in expected.items():
-        assert built.report.counts[kind] == n, kind
+        assert built.report.counts[kind] == n + (loaded if kind == "dataset" else 0), kind
         assert built.report.created[kind] == n, kind
     assert built.report.counts["resource_request"] >= 4
     assert built.report.counts["duplicate_check"] >= len(cc.KNOWN_PAIRS)
@@ -77,17 +97,19 @@ def test_build_small_counts(built: Built) -> None:
     print(f"built small in {built.report.elapsed:.1f}s: {built.report.counts}")
 
 
-def test_rerun_builds_nothing_new_and_changes_nothing(built: Built) -> None:
+def test_rerun_builds_nothing_new_and_changes_nothing(built: Built, data_dir: Path) -> None:
     before = snapshot(built.session)
     calls: list[tuple[str, int, int]] = []
     again = build(
         built.session,
         Actor.operator(),
         scale="small",
+        data_dir=data_dir,
         progress=lambda step, done, total: calls.append((step, done, total)),
     )
     assert again.created_total == 0, again.created
     assert again.counts == built.report.counts
+    assert again.data is not None and {r["state"] for r in again.data.loads.values()} == {"unchanged"}
     assert snapshot(built.session) == before
     seen = [s for s in dict.fromkeys(step for step, _, _ in calls)]
     assert seen == list(STEPS)
@@ -177,3 +199,20 @@ def test_jinhua_review_against_the_catalogue(built: Built) -> None:
             assert app in [m["name"] for m in check.matches], (proposal, app)
     saved = catalog.list_duplicate_checks(s, checker)
     assert {c.name for c in saved} >= {p for p, _a, _v in cc.KNOWN_PAIRS}
+
+
+def test_the_departments_data_loads_through_ingestion(built: Built) -> None:
+    data = built.report.data
+    assert data is not None and len(data.loads) == 9
+    for code, load in data.loads.items():
+        assert load["state"] == "committed", code
+        assert int(load["accepted"]) + int(load["quarantined"]) == int(load["rows_in"]), code
+    assert int(data.loads["ps_household"]["rows_in"]) > 1000
+    assert sum(int(r["quarantined"]) for r in data.loads.values()) > 0  # the planted bad check digits
+    s = built.session
+    household = warehouse_service.describe(s, Actor.operator(), "ps_household")
+    fields = {f["header"]: f for f in household["fields"]}
+    assert fields["公民身份号码"]["grade"] == "L4" and household["grade"] == "L4"
+    assert household["catalog_code"] and household["quality_score"] is not None
+    graph = warehouse_service.lineage(s, Actor.operator(), "topic_claims_after_death")
+    assert {e["source"] for e in graph["edges"]} == {"ms_claim", "ca_death"}

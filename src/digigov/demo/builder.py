@@ -11,12 +11,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digigov.demo import content
+from digigov.demo import content, department_data
 from digigov.demo.people import DemoUser, seed_users
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
@@ -35,6 +36,7 @@ STEPS = (
     "applications",
     "requests",
     "duplicate_checks",
+    "department_data",
 )
 
 
@@ -46,6 +48,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)  # what the store holds afterwards, per kind
     users: list[DemoUser] = field(default_factory=list)  # the demo users, with their passwords
     verdicts: dict[str, int] = field(default_factory=dict)  # duplicate checks run by this build
+    data: department_data.DataReport | None = None  # the departments' data loads (when a data directory is given)
     elapsed: float = 0.0  # seconds
 
     @property
@@ -308,11 +311,13 @@ def build(
     scale: str = "medium",
     seed: int = content.DEFAULT_SEED,
     progress: Progress | None = None,
+    data_dir: Path | None = None,
 ) -> BuildReport:
     """Build (or complete) the demo province at `scale` with `seed`. Idempotent; never commits.
 
     `actor` is the operator (`Actor.operator()`), a platform admin. `progress(step, done, total)` is
-    called as each step goes; the step names are in STEPS.
+    called as each step goes; the step names are in STEPS. With `data_dir`, the departments' files are
+    generated there and loaded into the warehouse through ingestion.
     """
     if scale not in content.SCALES:
         raise ValueError(f"scale must be one of {', '.join(content.SCALES)}; got {scale!r}")
@@ -347,6 +352,9 @@ def build(
     report.created["duplicate_check"] = created
     report.verdicts = dict(verdicts)
 
+    if data_dir is not None:
+        report.data = department_data.load(session, actor, size=scale, seed=seed, directory=data_dir,
+                                           progress=report_progress)
     report.counts = _resource_counts(session)
     report.counts["department"] = int(session.scalar(select(func.count()).select_from(Department)) or 0)
     report.counts["user"] = int(session.scalar(select(func.count()).select_from(User)) or 0)
