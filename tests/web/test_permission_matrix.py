@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.platform.catalog import service as catalog
+from digigov.platform.ingest import service as ingest
+from digigov.platform.quality import service as quality
 from tests.web.conftest import ROLE_USERS
 
 # the demo user who holds each role (department in brackets)
@@ -51,6 +54,7 @@ class Call:
     path: str
     body: dict[str, Any] | None
     allowed: frozenset[str]
+    files: dict[str, Any] | None = None  # a multipart upload instead of a JSON body
 
 
 def calls(w: World) -> dict[str, Call]:
@@ -93,6 +97,90 @@ def test_each_role_on_each_action(app: FastAPI, session: Session, world: World, 
         r = client.request(call.method, call.path, json=call.body, headers={"Authorization": f"Bearer {secret}"})
     if role in call.allowed:
         assert r.status_code not in (401, 403) and r.status_code < 500, (r.status_code, r.text)
+    else:
+        assert r.status_code == 403, (r.status_code, r.text)
+        assert r.json()["error"] == "forbidden"
+
+
+# ---------------------------------------------------------------- data governance (数据治理)
+
+GOVERNED = "hz_matrix_people"
+PEOPLE_CSV = "姓名,公民身份号码,性别\n张三,330106199008051234,男\n李四,33010619850312224X,女\n"
+
+
+@dataclass(frozen=True)
+class Governed:
+    dataset: str  # 杭州市公安局's governed dataset, loaded once
+    staged: int  # a load of it waiting for its mapping to be confirmed
+    issue: int  # a quality work item of it
+
+
+@pytest.fixture
+def governed(session: Session, actor_of: Callable[[str], Actor], tmp_path: Path) -> Governed:
+    steward = actor_of("hz_police_steward")
+    ingest.ensure_dataset(session, steward, ingest.DatasetSpec(
+        code=GOVERNED, name="杭州市人口（矩阵）", department="330100-public_security"))
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE_CSV, encoding="utf-8")
+    ingest.ingest(session, steward, GOVERNED, path)  # one bad check digit: a quarantine work item
+    staged = ingest.stage(session, steward, GOVERNED, path)
+    issue = quality.list_issues(session, steward, dataset=GOVERNED)[0]
+    session.commit()
+    return Governed(GOVERNED, staged.id, issue.id)
+
+
+def governance_calls(g: Governed) -> dict[str, Call]:
+    every = frozenset(ROLES)
+    owners = frozenset({"data_steward", "platform_admin"})  # the owner's steward (hz_police_steward), an admin
+    rule = f"id: {g.dataset}.named\nname: 姓名不为空\nkind: completeness\ndataset: {g.dataset}\nfield: 姓名\n"
+    return {
+        "standards.terms": Call("GET", "/api/v1/standards/terms?q=数据", None, every),
+        "standards.scheme": Call("GET", "/api/v1/standards/scheme", None, every),
+        "datasets.list": Call("GET", "/api/v1/datasets", None, every),
+        "dataset.view": Call("GET", f"/api/v1/datasets/{g.dataset}", None, every),
+        "dataset.create": Call("POST", "/api/v1/datasets",
+                               {"code": "hz_matrix_new", "name": "新数据集", "department": "330100-public_security"},
+                               owners),
+        "dataset.ingest": Call("POST", f"/api/v1/datasets/{g.dataset}/loads", None, owners,
+                               files={"file": ("p.csv", PEOPLE_CSV.encode(), "text/csv")}),
+        "load.commit": Call("POST", f"/api/v1/loads/{g.staged}/commit", {"mapping": {}}, owners),
+        "load.discard": Call("POST", f"/api/v1/loads/{g.staged}/discard", None, owners),
+        "dataset.rows": Call("GET", f"/api/v1/datasets/{g.dataset}/rows", None, frozenset({"data_steward"})),
+        "dataset.rows_unmasked": Call("GET", f"/api/v1/datasets/{g.dataset}/rows?unmasked=true", None,
+                                      frozenset({"data_steward"})),
+        "dataset.classify": Call("PUT", f"/api/v1/datasets/{g.dataset}/fields/性别/grade",
+                                 {"grade": "L1", "reason": "汇总用途"}, owners),
+        "quality.rule.save": Call("POST", "/api/v1/quality/rules", {"dataset": g.dataset, "definition": rule}, owners),
+        "quality.dry_run": Call("POST", "/api/v1/quality/dry-run", {"dataset": g.dataset, "definition": rule}, owners),
+        # the owner's staff, an admin, and the data authority whose region covers the owner (杭州市数据资源管理局)
+        "quality.issue.view": Call("GET", f"/api/v1/quality/issues/{g.issue}", None,
+                                   frozenset({"data_steward", "platform_admin", "approver"})),
+        "quality.issue.respond": Call("POST", f"/api/v1/quality/issues/{g.issue}/respond", {"response": "已更正"},
+                                      frozenset({"data_steward"})),
+    }
+
+
+GOVERNANCE_ACTIONS = ("standards.terms", "standards.scheme", "datasets.list", "dataset.view", "dataset.create",
+                      "dataset.ingest", "load.commit", "load.discard", "dataset.rows", "dataset.rows_unmasked",
+                      "dataset.classify", "quality.rule.save", "quality.dry_run", "quality.issue.view",
+                      "quality.issue.respond")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", GOVERNANCE_ACTIONS)
+def test_each_role_on_each_governance_action(app: FastAPI, session: Session, governed: Governed, role: str,
+                                             action: str) -> None:
+    call = governance_calls(governed)[action]
+    _, secret = identity.create_token(session, Actor.operator(), ROLE_USERS[role], name="matrix")
+    session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with TestClient(app) as client:
+        if call.files is not None:
+            r = client.request(call.method, call.path, files=call.files, headers=headers)
+        else:
+            r = client.request(call.method, call.path, json=call.body, headers=headers)
+    if role in call.allowed:
+        assert r.status_code < 400, (r.status_code, r.text)  # each call is valid for the world it runs in
     else:
         assert r.status_code == 403, (r.status_code, r.text)
         assert r.json()["error"] == "forbidden"

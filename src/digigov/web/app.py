@@ -42,13 +42,18 @@ from digigov.core.errors import DigigovError, NotAuthenticated, PermissionDenied
 from digigov.core.http import get_lang
 from digigov.core.i18n import error_text
 from digigov.core.settings import Settings, get_settings
+from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.identity.actor import Actor
 from digigov.identity.api import router as identity_api
 from digigov.identity.model import User
 from digigov.platform.catalog import text as catalog_text
 from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
-from digigov.web.pages import admin, auth, catalog, ops, resources, tokens
+from digigov.platform.ingest.api import router as ingest_api
+from digigov.platform.quality.api import router as quality_api
+from digigov.platform.standards.api import router as standards_api
+from digigov.platform.warehouse.api import router as warehouse_api
+from digigov.web.pages import admin, auth, catalog, datasets, ops, quality, resources, standards, tokens
 from digigov.web.pages import audit as audit_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -289,6 +294,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    set_warehouse(Warehouse(settings.effective_warehouse_path, lock_timeout=settings.warehouse_lock_timeout_seconds,
+                            memory_limit=settings.warehouse_memory_limit or None))
     if not access_log.hasHandlers():
         # Nothing configured logging (e.g. plain uvicorn): write the JSON lines to stderr ourselves.
         handler = logging.StreamHandler()
@@ -321,9 +328,16 @@ def create_app(
         admin.router,
         audit_pages.router,
         tokens.router,
+        datasets.router,  # /datasets/upload before /datasets/{code}
+        standards.router,
+        quality.router,
         identity_api,
         audit_api,
         catalog_api,
+        standards_api,
+        warehouse_api,
+        ingest_api,
+        quality_api,
     ):
         app.include_router(router)
     return app

@@ -68,6 +68,10 @@ ATTRIBUTE_LABELS = {
     "node": ("政务云节点", "Cloud node"),
     "named_in_sources": ("公开报道提及", "Named in public sources"),
     "template": ("建设模板", "Template"),
+    "warehouse_table": ("数据仓表", "Warehouse table"),
+    "gb_level": ("国标级别（GB/T 43697）", "National level (GB/T 43697)"),
+    "quality_score": ("质量评分", "Quality score"),
+    "last_load_at": ("最近归集", "Last load"),
 }
 
 
