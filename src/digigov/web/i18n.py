@@ -577,7 +577,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.load_not_found": ("没有归集记录 #{load}", "No load #{load}"),
     "error.load_not_staged": ("这次归集已是“{state}”状态，不能再确认或放弃", "The load is {state}, not awaiting "
                               "confirmation"),
-    "error.department_not_found": ("没有部门“{department}”", "No department {department}"),
     "error.dataset_code_invalid": ("数据集编码须以小写字母开头，由 2-41 个小写字母、数字或下划线组成",
                                    "A dataset code is 2-41 lower-case letters, digits or _, starting with a letter"),
     "error.mapping_unknown_column": ("文件中没有列“{column}”", "The file has no column {column}"),

@@ -24,8 +24,8 @@ from digigov.core.clock import utcnow
 from digigov.core.errors import Conflict, InvalidInput, NotFound
 from digigov.core.settings import get_settings
 from digigov.core.warehouse import get_warehouse, table_ref
+from digigov.identity import service as identity
 from digigov.identity.actor import Actor
-from digigov.identity.model import Department
 from digigov.identity.permissions import require
 from digigov.platform.catalog import service as catalog
 from digigov.platform.classify import detect, suggest
@@ -57,20 +57,8 @@ def _noop(_step: str, _done: int, _total: int) -> None:
     return None
 
 
-def _department(session: Session, code_or_id: str | int) -> Department:
-    stmt = select(Department).where(
-        Department.id == code_or_id if isinstance(code_or_id, int) else Department.code == code_or_id)
-    dept = session.scalar(stmt)
-    if dept is None:
-        raise NotFound(f"department {code_or_id} not found", key="department_not_found", department=str(code_or_id))
-    return dept
-
-
 def get_dataset(session: Session, code: str) -> Dataset:
-    ds = session.scalar(select(Dataset).where(Dataset.code == code))
-    if ds is None:
-        raise NotFound(f"dataset {code} not found", key="dataset_not_found", dataset=code)
-    return ds
+    return governance.find_dataset(session, code)
 
 
 def ensure_dataset(session: Session, actor: Actor, spec: DatasetSpec) -> Dataset:
@@ -83,7 +71,7 @@ def ensure_dataset(session: Session, actor: Actor, spec: DatasetSpec) -> Dataset
                            key="dataset_code_invalid", field="dataset")
     if spec.update_frequency not in FREQUENCIES:
         raise InvalidInput(f"update frequency must be one of {', '.join(FREQUENCIES)}", field="update_frequency")
-    dept = _department(session, spec.department)
+    dept = identity.get_department(session, spec.department)
     require(actor, "dataset.ingest", governance.dept_target(dept))
     resource = catalog.create_resource(
         session, actor, kind="dataset", name=spec.name, name_en=spec.name_en, owner_department=dept.id,

@@ -169,13 +169,6 @@ def list_rules(session: Session, actor: Actor, dataset: str | None = None) -> li
     return out
 
 
-def _dataset(session: Session, code: str) -> Dataset:
-    ds = session.scalar(select(Dataset).where(Dataset.code == code))
-    if ds is None:
-        raise NotFound(f"dataset {code} not found", key="dataset_not_found", dataset=code)
-    return ds
-
-
 def save_rule(session: Session, actor: Actor, definition: str) -> QualityRule:
     """Add or change a rule from its YAML (one rule). New and changed rules start disabled."""
     defs = rule_defs.load_rules(definition if definition.lstrip().startswith("rules:")
@@ -183,7 +176,7 @@ def save_rule(session: Session, actor: Actor, definition: str) -> QualityRule:
     if len(defs) != 1:
         raise InvalidInput("give exactly one rule", key="quality_rule_invalid", field="definition")
     d = defs[0]
-    ds = _dataset(session, d.dataset) if d.dataset else None
+    ds = governance.find_dataset(session, d.dataset) if d.dataset else None
     require(actor, "quality.rule.manage", ds if ds is not None else None)
     text = yaml.safe_dump({"rules": [d.model_dump(mode="json")]}, allow_unicode=True, sort_keys=False)
     row = session.scalar(select(QualityRule).where(QualityRule.rule_id == d.id))
@@ -218,7 +211,7 @@ def set_enabled(session: Session, actor: Actor, rule_id: str, enabled: bool) -> 
 
 def dry_run(session: Session, actor: Actor, dataset: str, definition: str) -> list[dict[str, Any]]:
     """A rule's hits on the dataset's current data, before it is saved or enabled."""
-    ds = _dataset(session, dataset)
+    ds = governance.find_dataset(session, dataset)
     require(actor, "quality.rule.manage", ds)
     defs = rule_defs.load_rules(definition if definition.lstrip().startswith("rules:")
                                 else "rules:\n" + _indent(definition))

@@ -37,6 +37,16 @@ def hits_json(scan: Any) -> list[dict[str, Any]]:
             for h in scan.hits]
 
 
+def find_dataset(session: Session, code: str) -> Dataset:
+    """The dataset `code` (NotFound otherwise); permission checks are the caller's."""
+    from digigov.core.errors import NotFound
+
+    ds = session.scalar(select(Dataset).where(Dataset.code == code))
+    if ds is None:
+        raise NotFound(f"dataset {code} not found", key="dataset_not_found", dataset=code)
+    return ds
+
+
 def clean_ref(ds: Dataset, version: int) -> str:
     return table_ref(ds.layer, f"{ds.code}__v{version}")
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from digigov.audit import service as audit
 from digigov.core.clock import utcnow
-from digigov.core.errors import Conflict, InvalidInput, NotFound
+from digigov.core.errors import Conflict, InvalidInput
 from digigov.core.settings import get_settings
 from digigov.core.warehouse import get_warehouse, ident, sql_literal, table_ref
 from digigov.identity.actor import Actor
@@ -42,10 +42,7 @@ def list_datasets(session: Session, actor: Actor, *, department: int | None = No
 
 def get(session: Session, actor: Actor, code: str) -> Dataset:
     require(actor, "dataset.view")
-    ds = session.scalar(select(Dataset).where(Dataset.code == code))
-    if ds is None:
-        raise NotFound(f"dataset {code} not found", key="dataset_not_found", dataset=code)
-    return ds
+    return governance.find_dataset(session, code)
 
 
 def loads(session: Session, ds: Dataset, limit: int = 20) -> list[Load]:
