@@ -15,7 +15,7 @@ from rich.table import Table
 from digigov import cli_datasets
 from digigov import cli_support as support
 from digigov.core.db import make_session_factory, unit_of_work
-from digigov.core.errors import DigigovError
+from digigov.core.errors import Conflict, DigigovError
 from digigov.core.settings import get_settings
 from digigov.identity.actor import Actor
 
@@ -164,6 +164,7 @@ def audit_verify() -> None:
 @app.command("backup")
 def backup_cmd(path: Annotated[Path, typer.Argument(help="File to write, e.g. digigov-2026-11-28.jsonl.gz")]) -> None:
     """Write the whole store to one file (gzip JSON lines with a SHA-256 digest)."""
+    from digigov.core.warehouse import get_warehouse
     from digigov.migrations.backup import backup
     from digigov.migrations.runner import upgrade
 
@@ -173,20 +174,40 @@ def backup_cmd(path: Annotated[Path, typer.Argument(help="File to write, e.g. di
         counts = backup(engine, path, progress=step)
     engine.dispose()
     console.print(f"backup written to [bold]{path}[/bold]: {sum(counts.values())} rows in {len(counts)} tables")
+    wh = get_warehouse()
+    if wh.path.exists():
+        copy = _warehouse_copy(path)
+        digest = wh.backup(copy)
+        copy.with_name(copy.name + ".sha256").write_text(digest + "\n", encoding="utf-8")
+        console.print(f"warehouse copied to [bold]{copy}[/bold] (SHA-256 {digest[:12]}…)")
+
+
+def _warehouse_copy(path: Path) -> Path:
+    """The warehouse's file beside a store backup: digigov-2026.jsonl.gz -> digigov-2026.warehouse.duckdb."""
+    name = path.name.removesuffix(".gz").removesuffix(".jsonl")
+    return path.with_name(name + ".warehouse.duckdb")
 
 
 @app.command("restore")
 def restore_cmd(path: Annotated[Path, typer.Argument(help="A file written by `digigov backup`")]) -> None:
     """Load a backup into an empty store, all or nothing, then verify the audit chain."""
     from digigov.audit import service as audit
+    from digigov.core.warehouse import get_warehouse
     from digigov.migrations.backup import restore
     from digigov.migrations.runner import upgrade
 
     engine = _engine(get_settings())
+    copy = _warehouse_copy(path)
     try:
         upgrade(engine)
+        wh = get_warehouse()
+        if copy.exists() and not wh.is_empty():  # refuse before the store changes
+            raise Conflict("the warehouse is not empty; restore into a new one", key="warehouse_not_empty")
         with _progress() as step:
             counts = restore(engine, path, progress=step)
+        if copy.exists():
+            digest_file = copy.with_name(copy.name + ".sha256")
+            wh.restore(copy, digest_file.read_text(encoding="utf-8").strip() if digest_file.exists() else None)
         with unit_of_work(make_session_factory(engine)) as s:
             result = audit.verify(s, Actor.operator())
     except DigigovError as exc:
@@ -194,6 +215,8 @@ def restore_cmd(path: Annotated[Path, typer.Argument(help="A file written by `di
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+    if copy.exists():
+        console.print(f"warehouse restored from [bold]{copy}[/bold]")
     console.print(f"restored {sum(counts.values())} rows in {len(counts)} tables from [bold]{path}[/bold]; "
                   f"audit chain {'intact' if result.ok else 'BROKEN at record ' + str(result.first_bad_seq)}")
     if not result.ok:

@@ -137,3 +137,23 @@ def test_a_load_killed_midway_leaves_the_previous_version_whole(var_dir: Path) -
     assert done.returncode == 0, done.stderr
     version, rows, held = _state(var_dir)
     assert rows == held == 300_000
+
+
+def test_backup_and_restore_carry_the_warehouse(var_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = people_csv(var_dir / "people.csv", 30)
+    assert runner.invoke(app, ["ingest", str(path), "--dataset", "xh_people", "--department",
+                               "330106-public_security"]).exit_code == 0
+    file = var_dir / "all.jsonl.gz"
+    made = runner.invoke(app, ["backup", str(file)])
+    assert made.exit_code == 0, made.output
+    assert (var_dir / "all.warehouse.duckdb").exists() and "warehouse copied" in made.output
+
+    elsewhere = var_dir / "other"
+    monkeypatch.setenv("DIGIGOV_VAR_DIR", str(elsewhere))
+    get_settings.cache_clear()
+    restored = runner.invoke(app, ["restore", str(file)])
+    assert restored.exit_code == 0, restored.output
+    assert "warehouse restored" in restored.output
+    assert _state(elsewhere) == (1, 30, 30)  # the store's current version and the warehouse agree
+    again = runner.invoke(app, ["restore", str(file)])
+    assert again.exit_code == 1 and "not empty" in again.output

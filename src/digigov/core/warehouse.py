@@ -12,7 +12,9 @@ terminal take turns: a connection is opened per operation and closed after it, a
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -109,12 +111,42 @@ class Warehouse:
                 finally:
                     self._lock.release()
 
+    def backup(self, dest: Path) -> str:
+        """Checkpoint and copy the warehouse file to `dest`; returns the copy's SHA-256."""
+        with self.connect() as con:
+            con.execute("CHECKPOINT")
+            shutil.copyfile(self.path, dest)
+        return _sha256(dest)
+
+    def restore(self, source: Path, sha256: str | None = None) -> None:
+        """Put a copy made by `backup` in place; refused when this warehouse already holds tables."""
+        if sha256 is not None and _sha256(source) != sha256:
+            raise Conflict(f"{source} does not match its digest", key="warehouse_backup_corrupt")
+        if self.path.exists():
+            if not self.is_empty():
+                raise Conflict("the warehouse is not empty; restore into a new one", key="warehouse_not_empty")
+            self.path.unlink()
+            Path(str(self.path) + ".wal").unlink(missing_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, self.path)
+
+    def is_empty(self) -> bool:
+        return not self.path.exists() or not any(self.tables(layer) for layer in LAYERS)
+
     def tables(self, layer: str) -> list[str]:
         with self.connect() as con:
             rows = con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [layer]
             ).fetchall()
         return [r[0] for r in rows]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(4 * 1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 _current: Warehouse | None = None
