@@ -20,6 +20,7 @@ from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.platform.catalog import service as catalog
 from digigov.platform.catalog.model import RequestItem, Resource, ResourceRequest
+from digigov.platform.warehouse import governance
 from digigov.platform.warehouse import service as warehouse_service
 
 
@@ -216,3 +217,17 @@ def test_the_departments_data_loads_through_ingestion(built: Built) -> None:
     assert household["catalog_code"] and household["quality_score"] is not None
     graph = warehouse_service.lineage(s, Actor.operator(), "topic_claims_after_death")
     assert {e["source"] for e in graph["edges"]} == {"ms_claim", "ca_death"}
+
+
+def test_the_demo_rules_find_the_planted_duplicates(built: Built) -> None:
+    from digigov.platform.quality import service as quality
+
+    items = {i.problem: i for i in quality.list_issues(built.session, Actor.operator(), dataset="ps_household")}
+    duplicates = [i for p, i in items.items() if p.startswith("rule:ps_household.id_unique")]
+    assert duplicates and duplicates[0].rows > 0  # the generator plants ~0.3% duplicate records
+    ds = warehouse_service.get(built.session, Actor.operator(), "hr_contribution")
+    load = governance.current_load(built.session, ds)
+    assert load is not None
+    results = {r["rule"]: r for r in load.report["quality"]["results"]}
+    employer = results["hr_contribution.employer_registered"]
+    assert employer["skipped"] is None and employer["checked"] > 1000  # joined against the enterprise registry

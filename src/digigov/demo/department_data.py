@@ -10,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digigov.demo import govdata
 from digigov.identity.actor import Actor
 from digigov.platform.ingest import service as ingest
+from digigov.platform.quality import service as quality
+from digigov.platform.quality.model import QualityRule
 from digigov.platform.warehouse import service as warehouse
 
 Progress = Callable[[str, int, int], None]
@@ -38,6 +41,45 @@ AFTER_DEATH_LINEAGE = {
 }
 
 
+# Dataset-level quality rules the demo departments' stewards wrote (data, like every rule): duplicates in the
+# household register, and employers / licence holders that the enterprise registry does not know.
+RULES = (
+    """id: ps_household.id_unique
+name: 户籍人口公民身份号码不重复
+name_en: One household record per citizen ID
+kind: uniqueness
+dataset: ps_household
+field: 公民身份号码
+severity: high""",
+    """id: hr_contribution.employer_registered
+name: 缴费单位在企业登记中存在
+name_en: The paying employer is in the enterprise registry
+kind: referential
+dataset: hr_contribution
+field: 单位统一社会信用代码
+params: {dataset: mr_enterprise, column: 统一社会信用代码}
+severity: medium""",
+    """id: mr_food_licence.holder_registered
+name: 许可证持有人在企业登记中存在
+name_en: The licence holder is in the enterprise registry
+kind: referential
+dataset: mr_food_licence
+field: 统一社会信用代码
+params: {dataset: mr_enterprise, column: 统一社会信用代码}
+severity: medium""",
+)
+
+
+def _ensure_rules(session: Session, actor: Actor) -> None:
+    """Save and enable the demo's dataset rules once (a rerun leaves them, and their versions, alone)."""
+    known = set(session.scalars(select(QualityRule.rule_id)))
+    for text in RULES:
+        rule_id = text.split("\n", 1)[0].removeprefix("id: ").strip()
+        if rule_id not in known:
+            quality.save_rule(session, actor, text)
+            quality.set_enabled(session, actor, rule_id, True)
+
+
 @dataclass
 class DataReport:
     size: str
@@ -58,12 +100,14 @@ def load(session: Session, actor: Actor, *, size: str, seed: int, directory: Pat
     data = govdata.generate(directory, size=size, seed=seed)
     report = DataReport(size=size)
     total = len(data.files) + 2  # generation, each file, the derived dataset
-    for i, f in enumerate(data.files):
-        step(STEP, i + 1, total)
+    for f in data.files:
         ingest.ensure_dataset(session, actor, ingest.DatasetSpec(
             code=f.dataset, name=f.name, name_en=f.name_en, description=f.description,
             department=f"{f.region_code}-{f.department_kind}", update_frequency=f.update_frequency,
             key_columns=list(f.key)))
+    _ensure_rules(session, actor)
+    for i, f in enumerate(data.files):
+        step(STEP, i + 1, total)
         result = ingest.ingest(session, actor, f.dataset, f.path, mapping=dict(f.mapping), file_name=f.path.name)
         report.loads[f.dataset] = {"state": result.state, "rows_in": result.rows_in, "accepted": result.accepted,
                                    "quarantined": result.quarantined}
