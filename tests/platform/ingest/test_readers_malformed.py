@@ -5,34 +5,21 @@ from __future__ import annotations
 
 import random
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from reader_helpers import load as checked_load
 
 from digigov.core.i18n import error_text
 from digigov.platform.ingest import delimited
 from digigov.platform.ingest.readers import FileRefused, SourceInfo, read_into
 
-_counter = iter(range(1_000_000))
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    yield c
-    c.close()
-
 
 def load(con: duckdb.DuckDBPyConnection, tmp_path: Path, name: str, data: bytes) -> tuple[SourceInfo, list[tuple]]:
     path = tmp_path / name
     path.write_bytes(data)
-    table = f"staging.t{next(_counter)}"
-    info = read_into(con, path, table)
-    rows = con.execute(f"SELECT * FROM {table} ORDER BY _record").fetchall()
-    assert info.rows_in == len(rows) + len(info.rejects)
-    assert sorted([r[0] for r in rows] + [r.record for r in info.rejects]) == list(range(1, info.rows_in + 1))
+    info, rows = checked_load(con, path)
     assert all(len(r.raw) <= 2000 and r.detail for r in info.rejects)
     return info, rows
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -12,28 +11,11 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from reader_helpers import load
 
 from digigov.platform.ingest import jsonfiles
-from digigov.platform.ingest.readers import FileRefused, SourceInfo, read_into
+from digigov.platform.ingest.readers import FileRefused, read_into
 from digigov.platform.ingest.structured import cell_text, number_text
-
-_counter = iter(range(1_000_000))
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    yield c
-    c.close()
-
-
-def load(con: duckdb.DuckDBPyConnection, path: Path, **kw: object) -> tuple[SourceInfo, list[tuple]]:
-    table = f"staging.t{next(_counter)}"
-    info = read_into(con, path, table, **kw)  # type: ignore[arg-type]
-    rows = con.execute(f"SELECT * FROM {table} ORDER BY _record").fetchall()
-    assert info.rows_in == len(rows) + len(info.rejects)
-    assert sorted([r[0] for r in rows] + [r.record for r in info.rejects]) == list(range(1, info.rows_in + 1))
-    return info, rows
 
 
 def refuse(con: duckdb.DuckDBPyConnection, path: Path, **kw: object) -> FileRefused:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
-import duckdb
 import pytest
+from reader_helpers import load
 
 from digigov.platform.ingest import encoding
-from digigov.platform.ingest.readers import SourceInfo, read_into
+from digigov.platform.ingest.readers import read_into
 
 HEADERS = ["编号", "姓名", "身份证号", "地址", "备注"]
 ROWS = [
@@ -21,24 +19,7 @@ ROWS = [
     ["2", "李四", "33010619900101123X", "宁波市鄞州区", ""],
     ["3", "王五", "", "温州市\n鹿城区", '他说 "好"'],
 ]
-_counter = iter(range(1_000_000))
 
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    yield c
-    c.close()
-
-
-def load(con: duckdb.DuckDBPyConnection, path: Path, **kw: object) -> tuple[SourceInfo, list[tuple]]:
-    table = f"staging.t{next(_counter)}"
-    info = read_into(con, path, table, **kw)  # type: ignore[arg-type]
-    rows = con.execute(f"SELECT * FROM {table} ORDER BY _record").fetchall()
-    assert info.rows_in == len(rows) + len(info.rejects)
-    numbers = sorted([r[0] for r in rows] + [r.record for r in info.rejects])
-    assert numbers == list(range(1, info.rows_in + 1))
-    return info, rows
 
 
 def write_csv(rows: list[list[str]], delimiter: str = ",", terminator: str = "\n") -> str:
