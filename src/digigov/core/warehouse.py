@@ -116,11 +116,11 @@ class Warehouse:
         with self.connect() as con:
             con.execute("CHECKPOINT")
             shutil.copyfile(self.path, dest)
-        return _sha256(dest)
+        return file_sha256(dest)
 
     def restore(self, source: Path, sha256: str | None = None) -> None:
         """Put a copy made by `backup` in place; refused when this warehouse already holds tables."""
-        if sha256 is not None and _sha256(source) != sha256:
+        if sha256 is not None and file_sha256(source) != sha256:
             raise Conflict(f"{source} does not match its digest", key="warehouse_backup_corrupt")
         if self.path.exists():
             if not self.is_empty():
@@ -141,7 +141,8 @@ class Warehouse:
         return [r[0] for r in rows]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 4 MiB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(4 * 1024 * 1024), b""):

@@ -67,7 +67,7 @@ def _department(session: Session, code_or_id: str | int) -> Department:
     return identity.get_department(session, code_or_id)
 
 
-def _dept_target(dept: Department) -> SimpleNamespace:
+def dept_target(dept: Department) -> SimpleNamespace:
     """What the permission rules read about a department a resource would belong to."""
     return SimpleNamespace(department_id=dept.id, region_code=dept.region_code)
 
@@ -120,7 +120,7 @@ def create_resource(session: Session, actor: Actor, *, kind: str, name: str, own
     """Put a resource on its shelf. Its owner's data steward (or a platform admin) may do so."""
     kind = str(validate.choice(kind, KINDS, "kind"))
     dept = _department(session, owner_department)
-    require(actor, "catalog.manage", _dept_target(dept))
+    require(actor, "catalog.manage", dept_target(dept))
     if code is not None:
         code = validate.text(code, "code", max_len=40, required=True)
         if session.scalar(select(Resource.id).where(Resource.code == code)) is not None:
@@ -168,7 +168,7 @@ def update_resource(session: Session, actor: Actor, code_or_id: str | int, **cha
     if "owner_department" in changes:
         new_owner = _department(session, changes.pop("owner_department"))
         if new_owner.id != owner.id:
-            require(actor, "catalog.manage", _dept_target(new_owner))
+            require(actor, "catalog.manage", dept_target(new_owner))
             owner = new_owner
             resource.owner_department_id, resource.owner = owner.id, owner
             resource.region_code, resource.tier = owner.region_code, owner.tier

@@ -8,7 +8,6 @@ commit -> the steward confirms the mapping; cleaning, quarantine, classification
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +22,7 @@ from digigov.audit import service as audit
 from digigov.core.clock import utcnow
 from digigov.core.errors import Conflict, InvalidInput, NotFound
 from digigov.core.settings import get_settings
-from digigov.core.warehouse import get_warehouse, table_ref
+from digigov.core.warehouse import file_sha256, get_warehouse, table_ref
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
@@ -177,15 +176,10 @@ def commit(session: Session, actor: Actor, load_id: int, mapping: Mapping[str, s
     raw = table_ref("raw", f"{ds.code}__l{load.id}")
     current = governance.current_load(session, ds)
     if current is not None and current.sha256 == load.sha256 and current.mapping == resolved:
-        load.state, load.version, load.mapping = "unchanged", ds.current_version, resolved
-        load.rows_in, load.accepted, load.quarantined = current.rows_in, current.accepted, current.quarantined
-        load.reasons, load.finished_at = dict(current.reasons), utcnow()
         with wh.connect() as con:
             con.execute(f"DROP TABLE IF EXISTS {raw}")
             con.execute(f"DROP TABLE IF EXISTS {table_ref('raw', f'{ds.code}__l{load.id}__rejects')}")
-        audit.record(session, actor, "dataset.load.unchanged", "load", load.id,
-                     detail={"dataset": ds.code, "version": ds.current_version})
-        return load
+        return _unchanged(session, actor, ds, current, load)
     version = ds.current_version + 1
     started = time.perf_counter()
     rejects = table_ref("raw", f"{ds.code}__l{load.id}__rejects")
@@ -226,12 +220,15 @@ def commit(session: Session, actor: Actor, load_id: int, mapping: Mapping[str, s
     return load
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(4 * 1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _unchanged(session: Session, actor: Actor, ds: Dataset, current: Load, load: Load) -> Load:
+    """Record `load` as the current version's file again: same counts, no new version."""
+    load.state, load.version, load.mapping = "unchanged", ds.current_version, dict(current.mapping)
+    load.rows_in, load.accepted, load.quarantined = current.rows_in, current.accepted, current.quarantined
+    load.reasons, load.finished_at = dict(current.reasons), utcnow()
+    session.flush()
+    audit.record(session, actor, "dataset.load.unchanged", "load", load.id,
+                 detail={"dataset": ds.code, "version": ds.current_version})
+    return load
 
 
 def _column(load: Load, key: str) -> str:
@@ -260,19 +257,13 @@ def ingest(session: Session, actor: Actor, dataset: str, path: Path, *,
     ds = get_dataset(session, dataset)
     require(actor, "dataset.ingest", ds)
     current = governance.current_load(session, ds)
-    if current is not None and current.sha256 == _sha256(path) and (
+    if current is not None and current.sha256 == file_sha256(path) and (
             mapping is None or all(current.mapping.get(_column(current, k)) == v for k, v in mapping.items())):
         load = Load(dataset_id=ds.id, dataset=ds, file_name=(file_name or path.name)[:255], sha256=current.sha256,
                     bytes=current.bytes, format=current.format, encoding=current.encoding,
-                    headers=list(current.headers), columns=list(current.columns), mapping=dict(current.mapping),
-                    state="unchanged", version=ds.current_version, rows_in=current.rows_in,
-                    accepted=current.accepted, quarantined=current.quarantined, reasons=dict(current.reasons),
-                    loaded_by=actor.username, finished_at=utcnow())
+                    headers=list(current.headers), columns=list(current.columns), loaded_by=actor.username)
         session.add(load)
-        session.flush()
-        audit.record(session, actor, "dataset.load.unchanged", "load", load.id,
-                     detail={"dataset": ds.code, "version": ds.current_version})
-        return load
+        return _unchanged(session, actor, ds, current, load)
     load = stage(session, actor, dataset, path, file_name=file_name, file_format=file_format, progress=progress)
     return commit(session, actor, load.id, mapping, progress=progress)
 

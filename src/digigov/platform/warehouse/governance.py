@@ -9,7 +9,6 @@ transaction as the load record and its audit entry. Views named after each datas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, select
@@ -20,14 +19,11 @@ from digigov.core.clock import utcnow
 from digigov.core.settings import get_settings
 from digigov.core.warehouse import get_warehouse, ident, table_ref
 from digigov.identity.actor import Actor
-from digigov.identity.model import Department
 from digigov.platform.catalog import service as catalog
 from digigov.platform.classify import grading
 from digigov.platform.warehouse.model import Dataset, DatasetField, Load
 
-
-def dept_target(dept: Department) -> SimpleNamespace:
-    return SimpleNamespace(department_id=dept.id, region_code=dept.region_code)
+dept_target = catalog.dept_target  # (department_id, region_code) for the permission rules
 
 
 def hits_json(scan: Any) -> list[dict[str, Any]]:
