@@ -40,6 +40,11 @@ ROSTER: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("nb_emergency_steward", "孙磊", "330200-emergency_management",
      ("data_steward", "approver")),
     ("jh_bigdata_approver", "胡杰", "330700-big_data", ("approver", "officer")),
+    # the closed loop (民呼我为): the 12345 centre's dispatcher and supervisor, two handling departments
+    ("hz_hotline_dispatcher", "何晓", "330100-hotline", ("officer",)),
+    ("hz_hotline_supervisor", "马督", "330100-hotline", ("approver",)),
+    ("xh_urban_officer", "林城", "330106-urban_management", ("officer",)),
+    ("xh_housing_officer", "许安", "330106-housing", ("officer",)),
 )
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -90,6 +90,47 @@ def _manage_quality_rule(actor: Actor, target: Any) -> bool:
     return _manage_resource(actor, target)
 
 
+def _dispatcher(actor: Actor, target: Any) -> bool:
+    """Staff of the department that runs a case type's intake and dispatch (e.g. the 12345 centre)."""
+    dept = getattr(target, "owner_department_id", None)
+    return actor.has("platform_admin") or (
+        actor.has("officer", "approver") and dept is not None and dept == actor.department_id
+    )
+
+
+def _case_intake(actor: Actor, _t: Any) -> bool:
+    """Staff, or a citizen through a public channel (the portal, an Open311 client with its key)."""
+    return actor.has(*STAFF) or actor.via in ("citizen", "system")
+
+
+def _case_handler(actor: Actor, target: Any) -> bool:
+    """Officers and stewards of the department a case is assigned to."""
+    return _own_department("officer", "data_steward", "approver")(actor, target)
+
+
+def _case_supervisor(actor: Actor, target: Any) -> bool:
+    """Supervision (督办): approvers of the dispatching department, or of any department whose region
+    covers the case's region and whose kind is the dispatcher's; the platform admin."""
+    if actor.has("platform_admin"):
+        return True
+    if not actor.has("approver"):
+        return False
+    if getattr(target, "owner_department_id", None) == actor.department_id:
+        return True
+    return actor.department_kind == getattr(target, "owner_department_kind", None) and region_covers(
+        actor.region_code, actor.region_level, getattr(target, "region_code", "")
+    )
+
+
+def _case_viewer(actor: Actor, target: Any) -> bool:
+    return (
+        actor.has("auditor")
+        or _dispatcher(actor, target)
+        or _case_handler(actor, target)
+        or _case_supervisor(actor, target)
+    )
+
+
 RULES: dict[str, Rule] = {
     # IRS catalogue (一体化数字资源系统)
     "catalog.search": _any_user,
@@ -112,6 +153,25 @@ RULES: dict[str, Rule] = {
     "quality.rule.manage": _manage_quality_rule,
     "quality.issue.view": _own_or_covering_authority(*STAFF),
     "quality.issue.respond": _own_department("data_steward", "officer"),
+    # closed-loop cases (工单): who may act at each step
+    "case.create": _case_intake,
+    "case.view": _case_viewer,
+    "case.triage": _dispatcher,
+    "case.handle": _case_handler,
+    "case.verify": _dispatcher,
+    "case.supervise": _case_supervisor,
+    "case.inbox": _roles(*STAFF),
+    "calendar.manage": _roles("platform_admin"),
+    # early-warning rules (预警规则) and signals
+    "rule.view": _roles(*STAFF, "auditor"),
+    "rule.manage": _data_authority_steward,
+    "rule.run": _data_authority_steward,
+    "signal.view": _own_or_covering_authority(*STAFF),
+    # indicators and cockpits (指标, 驾驶舱)
+    "indicator.view": _any_user,
+    "indicator.manage": _data_authority_steward,
+    # Open311 API keys for partner systems
+    "open311.keys": _roles("platform_admin"),
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),

@@ -1,0 +1,1 @@
+"""数字社会 (digital society) applications."""

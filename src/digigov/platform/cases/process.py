@@ -1,0 +1,147 @@
+"""BPMN 2.0 processes run by SpiffWorkflow, with their state kept in the store.
+
+A process file drawn in any modeller (bpmn.io, Camunda Modeler) is parsed as it is. Gateway conditions
+are expressions over the task data; the `${...}` wrapping modellers write for Camunda is accepted and
+unwrapped. The parsed definition is stored once per file digest (`case_process`); each case stores only
+its instance state, so a restart between any two steps resumes where the case stood.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.parser import BpmnParser
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from digigov.core.errors import Conflict, InvalidInput
+from digigov.platform.cases.model import Case, CaseProcess
+
+
+class ModellerScriptEngine(PythonScriptEngine):
+    """Evaluates gateway conditions, accepting the `${ … }` wrapping Camunda-style modellers write."""
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        expr = expression.strip()
+        if expr.startswith("${") and expr.endswith("}"):
+            expr = expr[2:-1].strip()
+        return super().evaluate(task, expr, external_context)
+
+
+_SERIALIZER = BpmnWorkflowSerializer()
+_ENGINE = ModellerScriptEngine()
+
+
+@dataclass(frozen=True)
+class Definition:
+    process_id: str
+    digest: str
+    spec: Any  # SpiffWorkflow's BpmnProcessSpec
+    spec_json: str
+    user_tasks: tuple[str, ...]
+
+
+@cache
+def _parse(path: str, process_id: str, digest: str) -> Definition:
+    parser = BpmnParser()
+    try:
+        parser.add_bpmn_file(path)
+        spec = parser.get_spec(process_id)
+    except Exception as exc:  # the parser raises its own validation and lookup errors
+        raise InvalidInput(f"BPMN file {Path(path).name}: {exc}", key="bpmn_invalid", detail=str(exc)) from exc
+    spec_json = json.dumps(_SERIALIZER.to_dict(BpmnWorkflow(spec))["spec"], ensure_ascii=False)
+    tasks = tuple(
+        name for name, ts in spec.task_specs.items() if type(ts).__name__ in ("UserTask", "ManualTask")
+    )
+    return Definition(process_id, digest, spec, spec_json, tasks)
+
+
+def definition(path: Path, process_id: str) -> Definition:
+    data = Path(path).read_bytes()
+    return _parse(str(path), process_id, hashlib.sha256(data).hexdigest())
+
+
+def process_row(session: Session, d: Definition) -> CaseProcess:
+    """The stored copy of a definition (created on first use)."""
+    row = session.scalar(
+        select(CaseProcess).where(CaseProcess.process_id == d.process_id, CaseProcess.digest == d.digest)
+    )
+    if row is None:
+        row = CaseProcess(process_id=d.process_id, digest=d.digest, spec=d.spec_json)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def start(d: Definition) -> BpmnWorkflow:
+    wf = BpmnWorkflow(d.spec, script_engine=_ENGINE)
+    wf.do_engine_steps()
+    return wf
+
+
+@cache
+def _spec_dict(process_row_id: int, spec_json: str) -> dict[str, Any]:
+    return json.loads(spec_json)  # type: ignore[no-any-return]
+
+
+def dump(wf: BpmnWorkflow) -> str:
+    state = _SERIALIZER.to_dict(wf)
+    state.pop("spec", None)
+    state.pop("subprocess_specs", None)
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(session: Session, case: Case) -> BpmnWorkflow:
+    """The case's workflow as it was last stored."""
+    row = session.get(CaseProcess, case.process_ref)
+    if row is None or not case.workflow:
+        raise Conflict(f"case {case.number} has no workflow state", key="case_no_workflow")
+    state = json.loads(case.workflow)
+    state["spec"] = _spec_dict(row.id, row.spec)
+    state["subprocess_specs"] = {}
+    wf = _SERIALIZER.from_dict(state)
+    wf.script_engine = _ENGINE
+    return wf
+
+
+def ready_task(wf: BpmnWorkflow, name: str) -> Any:
+    for task in wf.get_tasks(state=TaskState.READY):
+        if task.task_spec.name == name:
+            return task
+    return None
+
+
+def complete(wf: BpmnWorkflow, name: str, data: dict[str, Any]) -> str | None:
+    """Complete the ready user task `name` with `data`; run the engine; return the next waiting task."""
+    task = ready_task(wf, name)
+    if task is None:
+        raise Conflict(f"step {name} is not waiting", key="case_step_not_waiting", step=name)
+    task.data = {k: v for k, v in task.data.items() if k != "outcome"}
+    task.data.update(data)
+    task.run()
+    wf.do_engine_steps()
+    return next_step(wf)
+
+
+def next_step(wf: BpmnWorkflow) -> str | None:
+    ready = [t.task_spec.name for t in wf.get_tasks(state=TaskState.READY)]
+    return ready[0] if ready else None
+
+
+def reset_to(wf: BpmnWorkflow, name: str) -> str | None:
+    """Rewind the workflow to the last run of task `name` (follow-up review reopens a closed case)."""
+    runs = [t for t in wf.get_tasks() if t.task_spec.name == name]
+    if not runs:
+        raise Conflict(f"step {name} never ran", key="case_step_not_waiting", step=name)
+    wf.reset_from_task_id(runs[-1].id)
+    wf.do_engine_steps()
+    return next_step(wf)
