@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     ingest_max_cell_chars: int = Field(default=65_536, description="A longer cell sends its row to quarantine")
     classify_threshold: float = Field(default=0.6, description="Share of values that makes a field hold a type")
     masking_key: str = Field(default="", description="HMAC key of pseudonyms; empty means derived from secret_key")
+    # Event bus and time
+    bus_url: str = Field(default="", description="Event bus: empty or 'memory' = in-process outbox; "
+                         "'nats://host:port' = NATS JetStream")
+    bus_stream: str = Field(default="DIGIGOV", description="JetStream stream that carries the digigov.> subjects")
+    bus_poll_seconds: float = Field(default=1.0, description="How long one pull from JetStream waits for messages")
+    timezone: str = Field(default="Asia/Shanghai", description="Zone of working days and end-of-day deadlines")
+    worker_in_process: bool = Field(default=True, description="Run the background worker (bus delivery, deadline "
+                                    "monitor, rules, indicators) inside `digigov serve`; false when `digigov worker` runs it")
+    worker_interval_seconds: float = Field(default=5.0, gt=0, description="Seconds between two rounds of the worker")
 
     @classmethod
     def settings_customise_sources(

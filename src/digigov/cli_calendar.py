@@ -1,0 +1,195 @@
+"""`digigov calendar ...` (the official working-day calendar, 工作日) and `digigov bus ...` (the event bus).
+
+The guarded calendar use cases (set_day, unset_day, import_schedule) live here for now because
+digigov.core may not import identity or audit (../shared ARCHITECTURE import rules); they belong in a
+platform service module (see the helper report) and the commands below only call them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from digigov import cli_support as support
+from digigov.audit import service as audit
+from digigov.core import bus, workdays
+from digigov.core.db import make_session_factory
+from digigov.core.errors import DigigovError
+from digigov.core.settings import get_settings
+from digigov.identity.actor import Actor
+from digigov.identity.permissions import require
+
+calendar_app = typer.Typer(help="The official working-day calendar (工作日与节假日).", no_args_is_help=True)
+bus_app = typer.Typer(help="The event bus: outbox, consumers, replay (事件总线).", no_args_is_help=True)
+
+
+# ---------------------------------------------------------------- calendar use cases
+
+
+def set_day(session: Session, actor: Actor, d: date, *, workday: bool, name: str) -> None:
+    """Declare `d` a working day (调休上班) or a holiday, overriding the official schedule; audited."""
+    require(actor, "calendar.manage")
+    before = workdays.put_override(session, d, workday=workday, name=name, by=actor.username)
+    audit.record(session, actor, "calendar.set_day", "workday", d.isoformat(),
+                 detail={"workday": workday, "name": name, "before": before})
+
+
+def unset_day(session: Session, actor: Actor, d: date) -> bool:
+    """Remove the override of `d` (the official schedule applies again); False when there was none."""
+    require(actor, "calendar.manage")
+    before = workdays.remove_override(session, d)
+    if before is None:
+        return False
+    audit.record(session, actor, "calendar.unset_day", "workday", d.isoformat(), detail={"before": before})
+    return True
+
+
+def import_schedule(session: Session, actor: Actor, rows: list[tuple[date, bool, str]]) -> int:
+    """Store a year's schedule (the State Council's notice) as overrides; the number of days written."""
+    require(actor, "calendar.manage")
+    checked = workdays.check_rows(rows)
+    for d, workday, name in checked:
+        workdays.put_override(session, d, workday=workday, name=name, by=actor.username)
+    years = sorted({d.year for d, _w, _n in checked})
+    audit.record(session, actor, "calendar.import", "workday", ",".join(map(str, years)), detail={
+        "days": len(checked), "holidays": sum(not w for _d, w, _n in checked),
+        "workdays": sum(w for _d, w, _n in checked), "years": years})
+    return len(checked)
+
+
+# ---------------------------------------------------------------- calendar commands
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from exc
+
+
+@calendar_app.command("show")
+def calendar_show(year: Annotated[int, typer.Argument(min=1949, max=2200)],
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """A year's holidays and adjusted working days, where they come from, and its coverage."""
+    with support.store() as session:
+        info = workdays.year_summary(workdays.load_calendar(session), year)
+    if as_json:
+        support.console.print_json(json.dumps(info, ensure_ascii=False))
+        return
+    cover = {"official": "[green]official (国务院安排)[/green]",
+             "admin": "[yellow]entered by an administrator[/yellow]",
+             "weekends_only": "[red]weekends only: no schedule entered[/red]"}
+    support.console.print(f"{year}: {cover[info['coverage']]} · {info['workdays']} working days")
+    table = Table("date", "weekday", "day", "name", "source", title=f"{year} holidays and adjusted working days")
+    for d in info["days"]:
+        table.add_row(d["date"], "一二三四五六日"[d["weekday"] - 1],
+                      "[green]班 workday[/green]" if d["workday"] else "[red]休 holiday[/red]", d["name"], d["source"])
+    support.console.print(table)
+    for w in info["warnings"]:
+        support.err.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@calendar_app.command("set")
+def calendar_set(
+    day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    workday: Annotated[bool, typer.Option("--workday/--holiday", help="A working day (班) or a holiday (休)")],
+    name: Annotated[str, typer.Option("--name", help="e.g. 春节, 国庆节")] = "",
+) -> None:
+    """Override one date of the calendar (audited)."""
+    d = _date(day)
+    with support.store() as session:
+        set_day(session, Actor.operator(), d, workday=workday, name=name)
+    support.console.print(f"{d.isoformat()} is now a {'working day' if workday else 'holiday'} {name}".rstrip())
+
+
+@calendar_app.command("unset")
+def calendar_unset(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
+    """Remove the override of a date (audited)."""
+    d = _date(day)
+    with support.store() as session:
+        removed = unset_day(session, Actor.operator(), d)
+    support.console.print(f"{d.isoformat()}: override removed" if removed else f"{d.isoformat()}: no override")
+
+
+@calendar_app.command("import")
+def calendar_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV (date,kind,name) or YAML list of {date, kind, name}")],
+) -> None:
+    """Import a year's schedule (holidays and adjusted working days) as overrides (audited)."""
+    is_yaml = file.suffix.lower() in (".yaml", ".yml")
+    with support.store() as session:
+        rows = workdays.parse_schedule(file.read_text(encoding="utf-8-sig"), "yaml" if is_yaml else "csv")
+        n = import_schedule(session, Actor.operator(), rows)
+        years = sorted({d.year for d, _w, _n in rows})
+        cal = workdays.load_calendar(session)
+        coverage = {y: cal.coverage(y) for y in years}
+    support.console.print(f"imported {n} days: " + ", ".join(f"{y} ({c})" for y, c in coverage.items()))
+
+
+# ---------------------------------------------------------------- bus commands
+
+
+@bus_app.command("status")
+def bus_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Pending outbox events, and each consumer with its lag and last error."""
+    with support.store() as session:
+        info = bus.status(session)
+    if as_json:
+        support.console.print_json(json.dumps(info, ensure_ascii=False))
+        return
+    where = f"NATS JetStream stream {info['stream']}" if info["backend"] == "nats" else "in-process outbox"
+    support.console.print(f"bus: {where} · {info['outbox_total']:,} events · {info['outbox_pending']:,} pending")
+    table = Table("consumer", "subjects", "offset", "lag", "delivered", "attempts", "last error")
+    for c in info["consumers"]:
+        table.add_row(c["durable"] + ("" if c["registered"] else " (not loaded)"), c["subjects"], str(c["offset"]),
+                      f"{c['lag']:,}", f"{c['delivered']:,}", str(c["attempts"]), (c["last_error"] or "-")[:80])
+    support.console.print(table)
+
+
+@bus_app.command("replay")
+def bus_replay(
+    durable: str,
+    from_seq: Annotated[int | None, typer.Option("--from-seq", min=1, help="First sequence to deliver again")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="ISO time: deliver again what was published since")]
+    = None,
+) -> None:
+    """Rewind a consumer so it receives events again (from a sequence or a time)."""
+    if (from_seq is None) == (since is None):
+        raise typer.BadParameter("give exactly one of --from-seq and --since")
+    when: datetime | None = None
+    if since is not None:
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise typer.BadParameter(f"--since takes an ISO time, got {since!r}") from exc
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    with support.store() as session:
+        offset = bus.replay(session, durable, from_seq=from_seq, since=when)
+    support.console.print(f"{durable}: offset now {offset}; the next drain delivers from {offset + 1}")
+
+
+@bus_app.command("drain")
+def bus_drain(limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 10_000) -> None:
+    """Deliver pending events to the consumers of the installed applications and print the count."""
+    from digigov.apps import registry
+    from digigov.migrations.runner import upgrade
+
+    registry.load()
+    settings = get_settings()
+    engine = support.engine_for(settings)
+    try:
+        upgrade(engine)
+        n = bus.drain(make_session_factory(engine), limit=limit)
+    except DigigovError as exc:
+        support.err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    support.console.print(f"delivered {n} events")
