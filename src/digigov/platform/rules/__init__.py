@@ -1,0 +1,1 @@
+"""Early-warning rules (预警规则): SQL over the warehouse, CEL over bus events; signals."""
