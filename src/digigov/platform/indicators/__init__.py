@@ -1,0 +1,1 @@
+"""Indicators (指标): named aggregations by region and time, with history, for cockpits."""
