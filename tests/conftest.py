@@ -22,6 +22,7 @@ from digigov.migrations.runner import upgrade
 
 # Pseudonyms are keyed; tests use a fixed key instead of creating one under ./var.
 os.environ.setdefault("DIGIGOV_MASKING_KEY", "test-masking-key")
+os.environ.setdefault("DIGIGOV_WORKER_IN_PROCESS", "false")  # tests drive the worker with worker.tick
 
 PG_ENV = "DIGIGOV_TEST_POSTGRES_URL"
 _SEEDED: dict[int, list[DemoUser]] = {}

@@ -12,7 +12,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from digigov import cli_datasets
+from digigov import cli_cases, cli_datasets
+from digigov.cli_indicators import indicators_app
+from digigov.cli_open311 import open311_app
+from digigov.cli_rules import rules_app
 from digigov import cli_support as support
 from digigov.core.db import make_session_factory, unit_of_work
 from digigov.core.errors import Conflict, DigigovError
@@ -30,6 +33,11 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cli_datasets.datasets_app, name="datasets")
+app.add_typer(cli_cases.cases_app, name="cases")
+app.add_typer(open311_app, name="open311")
+app.add_typer(rules_app, name="rules")
+app.add_typer(indicators_app, name="indicators")
+app.command("worker")(cli_cases.worker_cmd)
 app.command("ingest")(cli_datasets.ingest_cmd)
 
 console, err = support.console, support.err

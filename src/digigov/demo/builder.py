@@ -37,6 +37,7 @@ STEPS = (
     "requests",
     "duplicate_checks",
     "department_data",
+    "apps",
 )
 
 
@@ -49,6 +50,7 @@ class BuildReport:
     users: list[DemoUser] = field(default_factory=list)  # the demo users, with their passwords
     verdicts: dict[str, int] = field(default_factory=dict)  # duplicate checks run by this build
     data: department_data.DataReport | None = None  # the departments' data loads (when a data directory is given)
+    apps: dict[str, Any] = field(default_factory=dict)  # what the installed applications' demos made
     elapsed: float = 0.0  # seconds
 
     @property
@@ -304,6 +306,20 @@ def _duplicate_checks(session: Session, seed: int, progress: Progress) -> tuple[
 # ---------------------------------------------------------------- build
 
 
+def _apps(session: Session, actor: Actor, scale: str, seed: int, data_dir: Path | None,
+          progress: Progress) -> dict[str, Any]:
+    """The installed applications: their rules and indicators into the store, then their demo data."""
+    from digigov import worker
+    from digigov.apps import registry
+
+    worker.wire()
+    progress("apps", 0, 1)
+    figures: dict[str, Any] = dict(registry.sync(session, actor))
+    figures.update(registry.build_demo(session, actor, scale, seed, data_dir, progress))
+    progress("apps", 1, 1)
+    return figures
+
+
 def build(
     session: Session,
     actor: Actor,
@@ -355,6 +371,7 @@ def build(
     if data_dir is not None:
         report.data = department_data.load(session, actor, size=scale, seed=seed, directory=data_dir,
                                            progress=report_progress)
+    report.apps = _apps(session, actor, scale, seed, data_dir, report_progress)
     report.counts = _resource_counts(session)
     report.counts["department"] = int(session.scalar(select(func.count()).select_from(Department)) or 0)
     report.counts["user"] = int(session.scalar(select(func.count()).select_from(User)) or 0)

@@ -34,6 +34,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import digigov
+from digigov import worker
 from digigov.audit import service as audit
 from digigov.audit.api import router as audit_api
 from digigov.audit.model import AuditRecord
@@ -48,12 +49,18 @@ from digigov.identity.api import router as identity_api
 from digigov.identity.model import User
 from digigov.platform.catalog import text as catalog_text
 from digigov.platform.catalog.api import router as catalog_api
+from digigov.platform.cases.api import public as track_api
+from digigov.platform.cases.api import router as cases_api
 from digigov.platform.catalog.model import Resource
 from digigov.platform.ingest.api import router as ingest_api
 from digigov.platform.quality.api import router as quality_api
 from digigov.platform.standards.api import router as standards_api
 from digigov.platform.warehouse.api import router as warehouse_api
-from digigov.web.pages import admin, auth, catalog, datasets, ops, quality, resources, standards, tokens
+from digigov.apps import registry as apps
+from digigov.platform.indicators.api import router as indicators_api
+from digigov.platform.rules import api as rules_api
+from digigov.web.pages import admin, auth, cases, catalog, cockpits, datasets, ops, quality, resources, standards, tokens
+from digigov.web.pages import rules as rules_pages
 from digigov.web.pages import audit as audit_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -269,10 +276,17 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Load the Chinese segmenter in the background while the server starts taking requests."""
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the Chinese segmenter in the background while the server starts taking requests; run the
+    background worker (bus delivery, deadlines, rules, indicators) in this process unless told not to."""
     threading.Thread(target=catalog_text.warm_up, name="jieba-warm-up", daemon=True).start()
+    background = None
+    if app.state.settings.worker_in_process:
+        background = worker.Worker(app.state.session_factory, app.state.settings.worker_interval_seconds)
+        background.start()
     yield
+    if background is not None:
+        background.stop()
 
 
 def create_app(
@@ -294,6 +308,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    worker.wire()
     set_warehouse(Warehouse(settings.effective_warehouse_path, lock_timeout=settings.warehouse_lock_timeout_seconds,
                             memory_limit=settings.warehouse_memory_limit or None))
     if not access_log.hasHandlers():
@@ -331,6 +346,10 @@ def create_app(
         datasets.router,  # /datasets/upload before /datasets/{code}
         standards.router,
         quality.router,
+        cases.router,
+        cockpits.router,
+        rules_pages.router,
+        *apps.routers(),
         identity_api,
         audit_api,
         catalog_api,
@@ -338,6 +357,10 @@ def create_app(
         warehouse_api,
         ingest_api,
         quality_api,
+        cases_api,
+        track_api,
+        indicators_api,
+        rules_api.router,
     ):
         app.include_router(router)
     return app

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from digigov.core.i18n import register
+from digigov.web.i18n_cases import CASES_MESSAGES
 from digigov.web.i18n_governance import GOVERNANCE_MESSAGES
+from digigov.web.i18n_indicators import INDICATOR_MESSAGES
+from digigov.web.i18n_rules import RULES_MESSAGES
 
 PRODUCT = "浙江省一体化智能化公共数据平台"
 
@@ -306,4 +309,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES.update(GOVERNANCE_MESSAGES)
+MESSAGES.update(CASES_MESSAGES)
+MESSAGES.update(RULES_MESSAGES)
+MESSAGES.update(INDICATOR_MESSAGES)
 register(MESSAGES)
