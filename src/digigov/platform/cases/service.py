@@ -30,6 +30,14 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 CHANNELS = ("web", "hotline", "letter", "mailbox", "open311", "signal", "app")
 
 
+def calendar(session: Session) -> workdays.Calendar:
+    """The working-day calendar, read once per transaction."""
+    cal = session.info.get("workdays_calendar")
+    if cal is None:
+        cal = session.info["workdays_calendar"] = workdays.load_calendar(session)
+    return cal  # type: ignore[no-any-return]
+
+
 def citizen(channel: str = "web") -> Actor:
     """The actor for a citizen acting through a public channel (the portal, an Open311 client)."""
     return Actor(username=f"citizen:{channel}", via="citizen")
@@ -114,7 +122,7 @@ def open_case(
     case.status = ct.task_status.get(case.step or "", "intake")
     session.add(case)
     session.flush()
-    case.step_due_at = sla.due(workdays.load_calendar(session), now, ct.step_sla(case.step or ""))
+    case.step_due_at = sla.due(calendar(session), now, ct.step_sla(case.step or ""))
     sla.refresh(case, ct, now)
     _log(session, actor, case, "open", None, now=now, public=True, detail={"channel": channel})
     return case
@@ -157,7 +165,7 @@ def _advance(session: Session, actor: Actor, case: Case, step: str, data: dict[s
     case.step = nxt
     case.status = ct.task_status.get(nxt, "closed") if nxt else "closed"
     case.workflow = process.dump(wf)
-    case.step_due_at = sla.due(workdays.load_calendar(session), now, ct.step_sla(nxt)) if nxt else None
+    case.step_due_at = sla.due(calendar(session), now, ct.step_sla(nxt)) if nxt else None
     if case.status == "closed":
         case.closed_at = now
     return before
@@ -197,7 +205,7 @@ def assign(session: Session, actor: Actor, case_id: int, department: str | int, 
     case.department_id = dept.id
     case.department = dept
     case.assigned_at = now
-    case.due_at = due_at or sla.overall_due(workdays.load_calendar(session), ct, case, now)
+    case.due_at = due_at or sla.overall_due(calendar(session), ct, case, now)
     case.overdue = False
     case.reminded = False
     sla.refresh(case, ct, now)
@@ -329,7 +337,7 @@ def rate(session: Session, actor: Actor, case: Case, rating: str, *, comment: st
 
 
 def _reopen_fields(session: Session, case: Case, ct: types.CaseType, now: datetime) -> None:
-    cal = workdays.load_calendar(session)
+    cal = calendar(session)
     case.status = "reopened"
     case.reopen_count += 1
     case.responded_at = None

@@ -39,7 +39,6 @@ class ScanResult:
 def scan(session: Session, *, now: datetime | None = None) -> ScanResult:
     """One pass of the deadline monitor over the open cases of every registered type."""
     now = now or utcnow()
-    actor = service.system()
     out = ScanResult()
     cal = workdays.load_calendar(session)
     codes = [t.code for t in types.all_types()]
@@ -49,30 +48,41 @@ def scan(session: Session, *, now: datetime | None = None) -> ScanResult:
         select(Case).where(Case.type_code.in_(codes), Case.status != "closed").order_by(Case.id)
     ).all()
     for case in open_cases:
-        ct = types.get(case.type_code)
-        if sla.reminder_due(case, ct, now):
-            case.reminded = True
-            service._log(session, actor, case, "reminder", case.status, now=now,
-                         detail={"due_at": case.due_at.isoformat() if case.due_at else None})
-            out.reminded += 1
-        if case.responded_at is None and case.due_at is not None and now > case.due_at and not case.overdue:
-            case.overdue = True
-            sla.refresh(case, ct, now)
-            service._log(session, actor, case, "overdue", case.status, now=now)
-            out.overdue += 1
-        if sla.escalation_due(case, ct, now):
-            case.escalation_level = 1
-            service._log(session, actor, case, "escalate", case.status, now=now,
-                         note="超期自动督办 / escalated automatically after the deadline", detail={"level": 1})
-            out.escalated += 1
-        if case.step == "evaluate" and case.step_due_at is None:
-            case.step_due_at = workdays.add_workdays(cal, case.updated_at, ct.rating_workdays)
-        if case.step == "evaluate" and case.step_due_at is not None and now > case.step_due_at:
-            service.rate(session, actor, case, "satisfied", comment="逾期未评价，默认满意 / no rating in time", now=now)
-            case.resolution = "no_rating"
-            out.auto_closed += 1
-        else:
-            sla.refresh(case, ct, now)
+        check_case(session, case, now, out, cal)
+    return out
+
+
+def check_case(session: Session, case: Case, now: datetime, out: ScanResult | None = None,
+               cal: workdays.Calendar | None = None) -> ScanResult:
+    """The deadline monitor's look at one open case at `now`."""
+    out = out if out is not None else ScanResult()
+    cal = cal or workdays.load_calendar(session)
+    actor = service.system()
+    ct = types.get(case.type_code)
+    if sla.reminder_due(case, ct, now):
+        case.reminded = True
+        service._log(session, actor, case, "reminder", case.status, now=now,
+                     detail={"due_at": case.due_at.isoformat() if case.due_at else None})
+        out.reminded += 1
+    if case.responded_at is None and case.due_at is not None and now > case.due_at and not case.overdue:
+        case.overdue = True
+        sla.refresh(case, ct, now)
+        service._log(session, actor, case, "overdue", case.status, now=now)
+        out.overdue += 1
+    if sla.escalation_due(case, ct, now):
+        case.escalation_level = 1
+        service._log(session, actor, case, "escalate", case.status, now=now,
+                     note="超期自动督办 / escalated automatically after the deadline", detail={"level": 1})
+        out.escalated += 1
+    if case.step == "evaluate" and case.step_due_at is None:
+        case.step_due_at = workdays.add_workdays(cal, case.updated_at, ct.rating_workdays)
+    if case.step == "evaluate" and case.step_due_at is not None and now > case.step_due_at:
+        service.rate(session, actor, case, "satisfied", comment="逾期未评价，默认满意 / no rating in time", now=now)
+        case.resolution = "no_rating"
+        case.rating = None  # nobody said: not counted as satisfied
+        out.auto_closed += 1
+    else:
+        sla.refresh(case, ct, now)
     return out
 
 
@@ -165,4 +175,4 @@ def open_from_signal(session: Session, event: bus.Event) -> Case | None:
 
 
 def register_consumers() -> None:
-    bus.subscribe("cases.signals", "signal.raised", open_from_signal)
+    bus.subscribe("cases-signals", "signal.raised", open_from_signal)
