@@ -13,10 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digigov import cli_cases, cli_datasets
+from digigov import cli_support as support
+from digigov.cli_calendar import bus_app, calendar_app
 from digigov.cli_indicators import indicators_app
 from digigov.cli_open311 import open311_app
 from digigov.cli_rules import rules_app
-from digigov import cli_support as support
 from digigov.core.db import make_session_factory, unit_of_work
 from digigov.core.errors import Conflict, DigigovError
 from digigov.core.settings import get_settings
@@ -37,6 +38,8 @@ app.add_typer(cli_cases.cases_app, name="cases")
 app.add_typer(open311_app, name="open311")
 app.add_typer(rules_app, name="rules")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(bus_app, name="bus")
 app.command("worker")(cli_cases.worker_cmd)
 app.command("ingest")(cli_datasets.ingest_cmd)
 

@@ -14,56 +14,20 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from digigov import cli_support as support
-from digigov.audit import service as audit
 from digigov.core import bus, workdays
 from digigov.core.db import make_session_factory
 from digigov.core.errors import DigigovError
 from digigov.core.settings import get_settings
 from digigov.identity.actor import Actor
-from digigov.identity.permissions import require
+from digigov.platform.calendar.service import import_schedule, set_day, unset_day
 
 calendar_app = typer.Typer(help="The official working-day calendar (工作日与节假日).", no_args_is_help=True)
 bus_app = typer.Typer(help="The event bus: outbox, consumers, replay (事件总线).", no_args_is_help=True)
 
 
 # ---------------------------------------------------------------- calendar use cases
-
-
-def set_day(session: Session, actor: Actor, d: date, *, workday: bool, name: str) -> None:
-    """Declare `d` a working day (调休上班) or a holiday, overriding the official schedule; audited."""
-    require(actor, "calendar.manage")
-    before = workdays.put_override(session, d, workday=workday, name=name, by=actor.username)
-    audit.record(session, actor, "calendar.set_day", "workday", d.isoformat(),
-                 detail={"workday": workday, "name": name, "before": before})
-
-
-def unset_day(session: Session, actor: Actor, d: date) -> bool:
-    """Remove the override of `d` (the official schedule applies again); False when there was none."""
-    require(actor, "calendar.manage")
-    before = workdays.remove_override(session, d)
-    if before is None:
-        return False
-    audit.record(session, actor, "calendar.unset_day", "workday", d.isoformat(), detail={"before": before})
-    return True
-
-
-def import_schedule(session: Session, actor: Actor, rows: list[tuple[date, bool, str]]) -> int:
-    """Store a year's schedule (the State Council's notice) as overrides; the number of days written."""
-    require(actor, "calendar.manage")
-    checked = workdays.check_rows(rows)
-    for d, workday, name in checked:
-        workdays.put_override(session, d, workday=workday, name=name, by=actor.username)
-    years = sorted({d.year for d, _w, _n in checked})
-    audit.record(session, actor, "calendar.import", "workday", ",".join(map(str, years)), detail={
-        "days": len(checked), "holidays": sum(not w for _d, w, _n in checked),
-        "workdays": sum(w for _d, w, _n in checked), "years": years})
-    return len(checked)
-
-
-# ---------------------------------------------------------------- calendar commands
 
 
 def _date(value: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -194,6 +195,7 @@ def test_replay_from_a_sequence_and_from_a_time(factory: sessionmaker[Session]) 
     bus.subscribe("replayed", f"{S}.case.*", _collector(seen))
     for n in range(3):
         _publish(factory, "case.opened", {"n": n})
+        time.sleep(0.002)  # distinct publication times
     assert bus.drain(factory) == 3
     with factory() as s:
         rows = _rows(s)

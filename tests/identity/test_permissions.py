@@ -53,6 +53,22 @@ EXPECTED_OWN = {
     "quality.rule.manage": {"platform_admin", "data_steward"},
     "quality.issue.view": {"platform_admin", "data_steward", "officer", "approver"},
     "quality.issue.respond": {"data_steward", "officer"},
+    # a case assigned to the actor's department (its dispatcher is another department)
+    "case.create": {"platform_admin", "data_steward", "officer", "approver"},
+    "case.view": set(ROLES),
+    "case.triage": {"platform_admin"},
+    "case.handle": {"data_steward", "officer", "approver"},
+    "case.verify": {"platform_admin"},
+    "case.supervise": {"platform_admin"},
+    "case.inbox": {"platform_admin", "data_steward", "officer", "approver"},
+    "calendar.manage": {"platform_admin"},
+    "rule.view": set(ROLES),
+    "rule.manage": {"platform_admin"},
+    "rule.run": {"platform_admin"},
+    "signal.view": {"platform_admin", "data_steward", "officer", "approver"},
+    "indicator.view": set(ROLES),
+    "indicator.manage": {"platform_admin"},
+    "open311.keys": {"platform_admin"},
 }
 
 
@@ -132,3 +148,36 @@ def test_the_covering_authority_sees_quality_issues_of_its_region() -> None:
     issue = Thing(department_id=HZ_POLICE, region_code="330106")
     assert can(person("approver", HZ_BIGDATA, "330100", "city", authority=True), "quality.issue.view", issue)
     assert not can(person("approver", NB_BIGDATA, "330200", "city", authority=True), "quality.issue.view", issue)
+
+
+@dataclass
+class CaseThing:
+    """A case: dispatched by 杭州市12345 (HZ_HOTLINE), assigned to a 西湖区 department."""
+
+    department_id: int | None = HZ_POLICE
+    owner_department_id: int = 21
+    owner_department_kind: str = "hotline"
+    region_code: str = "330106"
+
+
+def test_the_dispatching_department_triages_verifies_and_its_approvers_supervise() -> None:
+    case = CaseThing()
+    dispatcher = Actor(username="d", roles=frozenset({"officer"}), user_id=3, department_id=21,
+                       department_kind="hotline", region_code="330100", region_level="city")
+    assert can(dispatcher, "case.triage", case) and can(dispatcher, "case.verify", case)
+    assert not can(dispatcher, "case.handle", case) and not can(dispatcher, "case.supervise", case)
+    supervisor = Actor(username="s", roles=frozenset({"approver"}), user_id=4, department_id=21,
+                       department_kind="hotline", region_code="330100", region_level="city")
+    assert can(supervisor, "case.supervise", case)
+    # the province's 12345 centre supervises a Hangzhou case; Ningbo's does not, nor another kind of department
+    province = Actor(username="p", roles=frozenset({"approver"}), user_id=5, department_id=99,
+                     department_kind="hotline", region_code="330000", region_level="province")
+    ningbo = Actor(username="n", roles=frozenset({"approver"}), user_id=6, department_id=98,
+                   department_kind="hotline", region_code="330200", region_level="city")
+    other = Actor(username="o", roles=frozenset({"approver"}), user_id=7, department_id=97,
+                  department_kind="housing", region_code="330100", region_level="city")
+    assert can(province, "case.supervise", case)
+    assert not can(ningbo, "case.supervise", case) and not can(other, "case.supervise", case)
+    # citizens file cases through public channels only; the assigned department handles, others do not
+    assert can(Actor(username="citizen:web", via="citizen"), "case.create")
+    assert not can(person("officer", dept=HZ_CIVIL), "case.handle", case)

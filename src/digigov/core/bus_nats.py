@@ -66,8 +66,10 @@ async def _quiet(_exc: Exception) -> None:
 @asynccontextmanager
 async def _connection(url: str) -> AsyncIterator[Client]:
     try:
-        nc = await nats.connect(url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0,
-                                error_cb=_quiet, name="digigov")
+        # max_reconnect_attempts=0 would make nats-py retry the first connection for ever; 1 means one retry.
+        nc = await asyncio.wait_for(nats.connect(
+            url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=1, reconnect_time_wait=0.2,
+            error_cb=_quiet, name="digigov"), timeout=10)
     except Exception as exc:  # noqa: BLE001  (nats-py raises several kinds for an unreachable server)
         raise BusUnavailable(f"cannot reach the event bus at {url}: {exc or type(exc).__name__}",
                              key="bus_unavailable") from exc

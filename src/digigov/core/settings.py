@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     bus_poll_seconds: float = Field(default=1.0, description="How long one pull from JetStream waits for messages")
     timezone: str = Field(default="Asia/Shanghai", description="Zone of working days and end-of-day deadlines")
     worker_in_process: bool = Field(default=True, description="Run the background worker (bus delivery, deadline "
-                                    "monitor, rules, indicators) inside `digigov serve`; false when `digigov worker` runs it")
+                                    "monitor, rules, indicators) inside `digigov serve`; false when "
+                                    "`digigov worker` runs it")
     worker_interval_seconds: float = Field(default=5.0, gt=0, description="Seconds between two rounds of the worker")
 
     @classmethod

@@ -311,11 +311,23 @@ def _apps(session: Session, actor: Actor, scale: str, seed: int, data_dir: Path 
     """The installed applications: their rules and indicators into the store, then their demo data."""
     from digigov import worker
     from digigov.apps import registry
+    from digigov.platform.indicators import service as indicators
 
     worker.wire()
     progress("apps", 0, 1)
+
+    def step(_name: str, done: int, total: int) -> None:  # one bar for all the applications' work
+        progress("apps", min(done, total - 1), total)
+
     figures: dict[str, Any] = dict(registry.sync(session, actor))
-    figures.update(registry.build_demo(session, actor, scale, seed, data_dir, progress))
+    figures["platform_indicators"] = indicators.sync_platform(session, actor)
+    figures.update(registry.build_demo(session, actor, scale, seed, data_dir, step))
+    session.flush()
+    fresh = [i for i in indicators.list_indicators(session, actor) if i.last_computed_at is None]
+    for n, ind in enumerate(fresh, 1):  # computed once, so the cockpits show data at once
+        indicators.compute(session, actor, ind.code)
+        step("indicators", n, len(fresh) + 1)
+    figures["indicators_computed"] = len(fresh)
     progress("apps", 1, 1)
     return figures
 

@@ -35,9 +35,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import digigov
 from digigov import worker
+from digigov.apps import registry as apps
 from digigov.audit import service as audit
 from digigov.audit.api import router as audit_api
 from digigov.audit.model import AuditRecord
+from digigov.core import bus
 from digigov.core.db import make_engine, make_session_factory
 from digigov.core.errors import DigigovError, NotAuthenticated, PermissionDenied
 from digigov.core.http import get_lang
@@ -47,21 +49,33 @@ from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.identity.actor import Actor
 from digigov.identity.api import router as identity_api
 from digigov.identity.model import User
-from digigov.platform.catalog import text as catalog_text
-from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.cases.api import public as track_api
 from digigov.platform.cases.api import router as cases_api
+from digigov.platform.cases.model import Case
+from digigov.platform.catalog import text as catalog_text
+from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
+from digigov.platform.indicators.api import router as indicators_api
 from digigov.platform.ingest.api import router as ingest_api
 from digigov.platform.quality.api import router as quality_api
+from digigov.platform.rules import api as rules_api
 from digigov.platform.standards.api import router as standards_api
 from digigov.platform.warehouse.api import router as warehouse_api
-from digigov.apps import registry as apps
-from digigov.platform.indicators.api import router as indicators_api
-from digigov.platform.rules import api as rules_api
-from digigov.web.pages import admin, auth, cases, catalog, cockpits, datasets, ops, quality, resources, standards, tokens
-from digigov.web.pages import rules as rules_pages
+from digigov.web.pages import (
+    admin,
+    auth,
+    cases,
+    catalog,
+    cockpits,
+    datasets,
+    ops,
+    quality,
+    resources,
+    standards,
+    tokens,
+)
 from digigov.web.pages import audit as audit_pages
+from digigov.web.pages import rules as rules_pages
 from digigov.web.pages.common import render, wants_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -116,7 +130,8 @@ class Metrics:
 
 
 class _StoreCollector:
-    """Gauges read from the store at scrape time: users, catalogue resources, audit records."""
+    """Gauges read from the store at scrape time: users, catalogue resources, audit records, open cases,
+    the bus outbox and each consumer's lag."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
@@ -134,6 +149,24 @@ class _StoreCollector:
             for name, doc, column in gauges:
                 value = session.scalar(select(func.count(column))) or 0
                 yield GaugeMetricFamily(name, doc, value=float(value))
+            cases = GaugeMetricFamily("digigov_cases_open", "Open cases by type and colour", labels=["type", "colour"])
+            for type_code, colour, n in session.execute(
+                select(Case.type_code, Case.colour, func.count()).where(Case.status != "closed")
+                .group_by(Case.type_code, Case.colour)
+            ):
+                cases.add_metric([type_code, colour], float(n))
+            yield cases
+            try:
+                snapshot = bus.metrics_snapshot(session)
+            except bus.BusUnavailable:
+                return
+            yield GaugeMetricFamily("digigov_bus_outbox_pending", "Events not yet delivered or relayed",
+                                    value=float(snapshot["outbox_pending"]))
+            lag = GaugeMetricFamily("digigov_bus_consumer_lag", "Events a durable consumer has not processed",
+                                    labels=["consumer"])
+            for durable, n in snapshot["consumer_lag"].items():
+                lag.add_metric([durable], float(n))
+            yield lag
 
 
 class ObservabilityMiddleware:

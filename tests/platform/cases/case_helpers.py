@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digigov.platform.cases import types
 from digigov.platform.cases.types import CaseType, Category, StepSLA
 
 TYPE = CaseType(

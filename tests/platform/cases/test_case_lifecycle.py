@@ -16,7 +16,6 @@ from digigov.platform.cases import queries, service
 from digigov.platform.cases.model import Case, CaseEvent
 
 
-
 def _open(session, actor, **kw):  # type: ignore[no-untyped-def]
     args = {"title": "楼下饭店油烟噪音扰民", "region_code": "330106", "now": T0} | kw
     return service.open_case(session, actor, TYPE.code, **args)
@@ -86,7 +85,8 @@ def test_red_case_needs_evidence_and_verification(session, actor_of) -> None:  #
     service.verify(session, dispatcher, case.id, passed=False, note="现场仍有噪音", now=T0 + timedelta(hours=3))
     assert case.status == "in_progress" and case.step == "handle"
     service.respond(session, urban, case.id, "已安装隔音墙", now=T0 + timedelta(hours=20))
-    service.attach(session, urban, case.id, filename="现场照片.jpg", content=b"\xff\xd8photo", content_type="image/jpeg")
+    service.attach(session, urban, case.id, filename="现场照片.jpg", content=b"\xff\xd8photo",
+                   content_type="image/jpeg")
     service.verify(session, dispatcher, case.id, passed=True, now=T0 + timedelta(hours=21))
     service.rate(session, dispatcher, case, "satisfied", now=T0 + timedelta(hours=22))
     assert case.status == "closed" and case.colour == "green"  # high risk, fixed in time
@@ -177,8 +177,8 @@ def test_restart_between_every_two_steps(session, actor_of, engine) -> None:  # 
         step()
         session.flush()
         session.expunge_all()  # nothing survives in memory but what the store holds
-        process._spec_dict.cache_clear()
-        process._parse.cache_clear()
+        process.clear_caches()
+        session.info.clear()  # no live workflow kept between steps either
     final = session.get(Case, case_id)
     assert final is not None and final.status == "closed" and final.reopen_count == 1
     actions = session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()

@@ -15,13 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser import BpmnParser
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digigov.core.errors import Conflict, InvalidInput
 from digigov.platform.cases.model import Case, CaseProcess
@@ -88,25 +88,47 @@ def start(d: Definition) -> BpmnWorkflow:
     return wf
 
 
-@cache
-def _spec_dict(process_row_id: int, spec_json: str) -> dict[str, Any]:
-    return json.loads(spec_json)  # type: ignore[no-any-return]
+_SPECS: dict[tuple[str, int], dict[str, Any]] = {}  # (store, case_process id) -> parsed spec; rows never change
 
 
-def dump(wf: BpmnWorkflow) -> str:
+def _spec_for(session: Session, ref: int | None) -> dict[str, Any]:
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), ref or 0)
+    spec = _SPECS.get(key)
+    if spec is None:
+        row = session.get(CaseProcess, ref) if ref is not None else None
+        if row is None:
+            raise Conflict("the case's process definition is missing", key="case_no_workflow")
+        spec = _SPECS[key] = json.loads(row.spec)
+    return spec
+
+
+def clear_caches() -> None:
+    """Forget parsed definitions (what a restart does)."""
+    _SPECS.clear()
+    _parse.cache_clear()
+
+
+def dump(wf: BpmnWorkflow, session: Session | None = None, case_id: int | None = None) -> str:
+    """The instance state as JSON (without the spec). With a session and case id, the live workflow is
+    kept for the rest of the transaction, so the next step of the same case skips deserialising it."""
     state = _SERIALIZER.to_dict(wf)
     state.pop("spec", None)
     state.pop("subprocess_specs", None)
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    if session is not None and case_id is not None:
+        session.info.setdefault("live_workflows", {})[case_id] = (text, wf)
+    return text
 
 
 def load(session: Session, case: Case) -> BpmnWorkflow:
     """The case's workflow as it was last stored."""
-    row = session.get(CaseProcess, case.process_ref)
-    if row is None or not case.workflow:
+    if not case.workflow:
         raise Conflict(f"case {case.number} has no workflow state", key="case_no_workflow")
+    live = session.info.get("live_workflows", {}).pop(case.id, None)  # the caller owns it until dump()
+    if live is not None and live[0] == case.workflow:
+        return live[1]
     state = json.loads(case.workflow)
-    state["spec"] = _spec_dict(row.id, row.spec)
+    state["spec"] = _spec_for(session, case.process_ref)
     state["subprocess_specs"] = {}
     wf = _SERIALIZER.from_dict(state)
     wf.script_engine = _ENGINE

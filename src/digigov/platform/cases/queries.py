@@ -47,7 +47,7 @@ def region_prefix(code: str) -> str:
     return code
 
 
-def _filtered(f: CaseFilter) -> Select[tuple[Case]]:
+def _filtered(f: CaseFilter) -> Select[Any]:
     stmt = select(Case)
     if f.type:
         stmt = stmt.where(Case.type_code == f.type)
@@ -81,7 +81,7 @@ def _filtered(f: CaseFilter) -> Select[tuple[Case]]:
     return stmt
 
 
-def visible_to(actor: Actor, stmt: Select[tuple[Case]]) -> Select[tuple[Case]]:
+def visible_to(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     """Narrow a query to what `actor` may see, in SQL where the rule allows (staff see their department's
     cases as dispatcher or handler, supervisors their region's); admins and auditors see all."""
     if actor.has("platform_admin", "auditor"):
@@ -99,7 +99,8 @@ def visible_to(actor: Actor, stmt: Select[tuple[Case]]) -> Select[tuple[Case]]:
     return stmt.where(or_(*conditions))
 
 
-def list_cases(session: Session, actor: Actor, f: CaseFilter, *, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+def list_cases(session: Session, actor: Actor, f: CaseFilter, *, limit: int = 50,
+               offset: int = 0) -> tuple[list[Case], int]:
     """Cases matching `f` that `actor` may see, newest first, and how many match in all."""
     stmt = visible_to(actor, _filtered(f))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -35,7 +35,7 @@ def calendar(session: Session) -> workdays.Calendar:
     cal = session.info.get("workdays_calendar")
     if cal is None:
         cal = session.info["workdays_calendar"] = workdays.load_calendar(session)
-    return cal  # type: ignore[no-any-return]
+    return cal
 
 
 def citizen(channel: str = "web") -> Actor:
@@ -81,7 +81,8 @@ def event_payload(case: Case, action: str) -> dict[str, Any]:
         "status": case.status, "category": case.category, "channel": case.channel,
         "region_code": case.region_code, "street": case.street, "lon": case.lon, "lat": case.lat,
         "department_id": case.department_id, "colour": case.colour, "severity": case.severity,
-        "subject_key": case.subject_key, "overdue": case.overdue, "escalation_level": case.escalation_level,
+        "subject_key": case.subject_key, "signal_id": case.signal_id, "overdue": case.overdue,
+        "escalation_level": case.escalation_level,
         "due_at": case.due_at.isoformat() if case.due_at else None,
         "opened_at": case.opened_at.isoformat() if case.opened_at else None,
     }
@@ -164,7 +165,7 @@ def _advance(session: Session, actor: Actor, case: Case, step: str, data: dict[s
     before = case.status
     case.step = nxt
     case.status = ct.task_status.get(nxt, "closed") if nxt else "closed"
-    case.workflow = process.dump(wf)
+    case.workflow = process.dump(wf, session, case.id)
     case.step_due_at = sla.due(calendar(session), now, ct.step_sla(nxt)) if nxt else None
     if case.status == "closed":
         case.closed_at = now
@@ -319,7 +320,7 @@ def rate(session: Session, actor: Actor, case: Case, rating: str, *, comment: st
     reopen = rating == "unsatisfied"
     nxt = process.complete(wf, "evaluate", {"outcome": "reopen" if reopen else "ok", "rating": rating})
     before = case.status
-    case.workflow = process.dump(wf)
+    case.workflow = process.dump(wf, session, case.id)
     case.step = nxt
     case.rating = rating
     case.rating_comment = comment
@@ -362,7 +363,7 @@ def reopen(session: Session, actor: Actor, case_id: int, reason: str, *, now: da
     ct = types.get(case.type_code)
     wf = process.load(session, case)
     case.step = process.reset_to(wf, "handle")
-    case.workflow = process.dump(wf)
+    case.workflow = process.dump(wf, session, case.id)
     before = case.status
     _reopen_fields(session, case, ct, now)
     sla.refresh(case, ct, now)

@@ -136,17 +136,17 @@ def bulk(session: Session, actor: Actor, case_ids: list[int], action: str, **kw:
     return out
 
 
-def open_from_signal(session: Session, event: bus.Event) -> Case | None:
+def open_from_signal(session: Session, event: bus.Event) -> None:
     """Bus consumer of `signal.raised`: open a case of the type the rule names, unless an open case of
     that type is already about the same subject (then the signal is noted on that case)."""
     payload = event.payload
     type_code = payload.get("case_type")
     if not type_code:
-        return None
+        return
     try:
         ct = types.get(type_code)
     except DigigovError:
-        return None
+        return
     actor = service.system()
     subject = payload.get("subject_key") or None
     if subject:
@@ -158,7 +158,10 @@ def open_from_signal(session: Session, event: bus.Event) -> Case | None:
             service._log(session, actor, existing, "signal", existing.status,
                          note=str(payload.get("title", ""))[:300],
                          detail={"signal_id": payload.get("signal_id"), "rule": payload.get("rule_code")})
-            return existing
+            bus.publish(session, "case.signal_linked", {"case_id": existing.id, "number": existing.number,
+                                                        "signal_id": payload.get("signal_id"),
+                                                        "status": existing.status})
+            return
     severity = payload.get("severity") if payload.get("severity") in types.SEVERITIES else None
     case = service.open_case(
         session, actor, ct.code, title=str(payload.get("title") or payload.get("rule_name") or "预警"),
@@ -171,7 +174,6 @@ def open_from_signal(session: Session, event: bus.Event) -> Case | None:
     if department:
         service.triage(session, actor, case.id, note="预警自动分拨 / dispatched from a signal")
         service.assign(session, actor, case.id, department)
-    return case
 
 
 def register_consumers() -> None:

@@ -41,6 +41,13 @@ def case_helpers(lang: str) -> dict[str, Any]:
             return case.category or ""
         return "" if cat is None else (cat.name_en if lang == "en" else cat.name)
 
+    def category_label(case: Case, code: str) -> str:
+        try:
+            cat = types.get(case.type_code).category(code)
+        except DigigovError:
+            return code
+        return code if cat is None else (cat.name_en if lang == "en" else cat.name)
+
     def type_name(code: str) -> str:
         try:
             ct = types.get(code)
@@ -48,7 +55,8 @@ def case_helpers(lang: str) -> dict[str, Any]:
             return code
         return ct.name_en if lang == "en" else ct.name
 
-    return {"category_name": category_name, "type_name": type_name, "case_types": types.all_types()}
+    return {"category_name": category_name, "category_label": category_label, "type_name": type_name,
+            "case_types": types.all_types()}
 
 
 def _filter(type: str, status: str, colour: str, region: str, category: str, since: str, until: str,
@@ -98,7 +106,7 @@ def supervision_page(request: Request, session: DB, actor: CurrentActor, lang: L
 @router.post("/cases/supervision/bulk")
 async def bulk(request: Request, session: DB, actor: CurrentActor, lang: Lang) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()][:500]
+    ids = [int(str(v)) for v in form.getlist("ids") if str(v).isdigit()][:500]
     action = str(form.get("action", ""))
     try:
         result = supervision.bulk(session, actor, ids, action, note=str(form.get("note", ""))[:2000],
@@ -132,7 +140,7 @@ def case_page(case_id: CaseId, request: Request, session: DB, actor: CurrentActo
     ct = types.get(case.type_code)
     return render(request, "case.html", {
         "case": case, "ct": ct, "history": queries.history(session, case),
-        "attachments": queries.attachments(session, case), "links": queries.links(session, case),
+        "attachments": queries.attachments(session, case), "case_links": queries.links(session, case),
         "actions": _actions(actor, case), **case_helpers(lang),
     }, actor=actor, session=session)
 
@@ -179,7 +187,8 @@ def _act(session: Session, actor: Actor, case_id: int, action: str, form: dict[s
     elif action == "return":
         service.return_case(session, actor, case_id, note)
     elif action == "respond":
-        service.respond(session, actor, case_id, form.get("response", ""), first_contact=form.get("first_contact") == "1")
+        service.respond(session, actor, case_id, form.get("response", ""),
+                        first_contact=form.get("first_contact") == "1")
     elif action == "verify":
         service.verify(session, actor, case_id, passed=form.get("passed") == "1", note=note)
     elif action == "rate":

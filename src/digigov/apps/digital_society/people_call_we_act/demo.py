@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,9 +24,18 @@ from digigov.platform.cases import service as cases
 from digigov.platform.cases import supervision
 from digigov.platform.cases.model import Case
 
-SIZES = {"small": 150, "medium": 2500, "large": 12000}
+SIZES = {"small": 150, "medium": 700, "large": 5000}
 DAYS = 91
 OPEN_TAIL_DAYS = 4  # tickets of the last days stay open
+SPIKE_VOLUME = 3000
+
+
+def planted(start: date, n: int) -> list[corpus.PlantedSpike]:
+    """The generator's planted events, made larger on a small demo so that they still stand out of a
+    thin baseline (a city's real volume is about 3,000 requests over these three months per category
+    group; the demo has `n`)."""
+    factor = max(1.0, SPIKE_VOLUME / n)
+    return [replace(s, change_pct=s.change_pct * factor) for s in corpus.default_spikes(start)]
 
 
 def _handler(session: Session, department_code: str) -> Actor:
@@ -48,8 +58,8 @@ def build(session: Session, actor: Actor, *, size: str, seed: int,
     rng = random.Random(seed)
     end = utcnow().replace(minute=0, second=0, microsecond=0)
     start = (end - timedelta(days=DAYS)).date()
-    tickets = corpus.generate_tickets(SIZES.get(size, SIZES["small"]), start=start, days=DAYS, seed=seed,
-                                      spikes=corpus.default_spikes(start))
+    n = SIZES.get(size, SIZES["small"])
+    tickets = corpus.generate_tickets(n, start=start, days=DAYS, seed=seed, spikes=planted(start, n))
     dispatcher = Actor.from_user(get_user(session, "hz_hotline_dispatcher"))
     total = len(tickets)
     for i, t in enumerate(tickets):

@@ -109,7 +109,8 @@ def duplicates(session: Session, case: Case, category: str | None, *, now: datet
         same_cat = category is not None and (other.category or other.data.get("suggested")) == category
         near = (
             same_cat and _pinpointed(case) and _pinpointed(other)
-            and textsim.within_metres(case.lon, case.lat, other.lon, other.lat, DUPLICATE_METRES)
+            and textsim.within_metres(case.lon or 0.0, case.lat or 0.0, other.lon or 0.0, other.lat or 0.0,
+                                      DUPLICATE_METRES)
         )
         score = textsim.similar(case.description, other.description)
         if near or score >= 0.8:

@@ -1,0 +1,1 @@
+"""The working-day calendar's admin use cases (the calendar itself is core.workdays)."""
