@@ -60,10 +60,10 @@ def test_api_loop_with_return_and_unsatisfied_reopen(client: TestClient,
 def test_bulk_supervision_reports_each_case(client: TestClient, bearer: Callable[[str], dict[str, str]]) -> None:
     dispatcher, supervisor = bearer("hz_hotline_dispatcher"), bearer("hz_hotline_supervisor")
     ids = [_open(client, dispatcher)["id"] for _ in range(2)]
-    r = client.post(f"{BASE}/bulk", json={"ids": [*ids, 2_000_000], "action": "escalate", "note": "限期办结"},
-                    headers=supervisor)
+    body = {"ids": [*ids, 2_000_000], "action": "escalate", "note": "限期办结"}
+    r = client.post(f"{BASE}/supervision/bulk", json=body, headers=supervisor)
     assert r.status_code == 200 and len(r.json()["done"]) == 2 and list(r.json()["failed"]) == ["2000000"]
-    assert client.post(f"{BASE}/bulk", json={"ids": ids, "action": "escalate", "note": "x"},
+    assert client.post(f"{BASE}/supervision/bulk", json={"ids": ids, "action": "escalate", "note": "x"},
                        headers=dispatcher).json()["failed"]  # an officer is not a supervisor
     queue = client.get(f"{BASE}/supervision", headers=supervisor).json()
     assert {c["id"] for c in queue} >= set(ids)

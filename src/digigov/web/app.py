@@ -260,21 +260,28 @@ async def digigov_error(request: Request, exc: Exception) -> Response:
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str] | None:
-    """Every method the OpenAPI document gives `path` (Starlette's 405 names only the first route's)."""
+    """Every method some route offers at `path` (Starlette's 405 names only the first route's). Read from
+    the routes themselves: building the OpenAPI document for this would cost a second per app."""
     patterns = getattr(app.state, "allow_patterns", None)
     if patterns is None:
-        patterns = [
-            (
-                re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)) + "$"),
-                sorted(method.upper() for method in operations),
-            )
-            for template, operations in app.openapi().get("paths", {}).items()
+        patterns = app.state.allow_patterns = [
+            (re.compile("^" + re.sub(r"\\{[^}]*\\}", "[^/]+", re.escape(route_path)) + "$"), route_methods)
+            for route_path, route_methods in _endpoints(app.router, "")
         ]
-        app.state.allow_patterns = patterns
-    for pattern, methods in patterns:
-        if pattern.match(path):
-            return methods
-    return None
+    methods = {m for pattern, route_methods in patterns if pattern.match(path) for m in route_methods}
+    return sorted(methods - {"HEAD"}) or None
+
+
+def _endpoints(router: Any, prefix: str) -> list[tuple[str, set[str]]]:
+    """(full path, methods) of every endpoint, also inside included routers (FastAPI nests them)."""
+    out: list[tuple[str, set[str]]] = []
+    for route in getattr(router, "routes", []):
+        if hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            out.extend(_endpoints(route.original_router, prefix + (getattr(context, "prefix", "") or "")))
+        elif getattr(route, "methods", None) and isinstance(getattr(route, "path", None), str):
+            out.append((prefix + route.path, set(route.methods)))
+    return out
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

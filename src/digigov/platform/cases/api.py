@@ -9,6 +9,7 @@ import base64
 import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from digigov.core.http import DB
 from digigov.identity.http import CurrentActor
 from digigov.platform.cases import queries, service, supervision, types
 from digigov.platform.cases.model import Case
-from digigov.platform.catalog.api import NON_BLANK, _errors
+from digigov.platform.catalog.api import NON_BLANK, Id32, _errors
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 public = APIRouter(prefix="/api/v1/track", tags=["cases"])
@@ -35,6 +36,10 @@ Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=NON_BLANK)]
 Note = Annotated[str, Field(default="", max_length=4000)]
 Code = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9_.-]+$")]
 DeptCode = Annotated[str, Field(min_length=3, max_length=60, pattern=r"^[0-9]{6}-[a-z_]+$")]
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+ISO_MOMENT = (r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+              r"([T ](([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)"
+              r"(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?)?$")
 Status = Literal["open", "intake", "triaged", "assigned", "in_progress", "responded", "verified", "closed",
                  "returned", "reopened"]
 
@@ -165,17 +170,19 @@ class AttachIn(BaseModel):
     filename: Annotated[str, Field(min_length=1, max_length=200, pattern=NON_BLANK)]
     content_type: Annotated[str, Field(default="application/octet-stream", max_length=100)]
     kind: Literal["evidence", "photo", "reply"] = "evidence"
-    content_base64: Annotated[str, Field(min_length=1, max_length=14_000_000)]
+    content_base64: Annotated[str, Field(min_length=4, max_length=1_400_000, pattern=BASE64,
+                                         description="the file, base64-encoded (at most 1 MiB here; larger "
+                                                     "files through the console's upload)")]
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]
+    into: Id32
 
 
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]], Field(min_length=1, max_length=500)]
+    ids: Annotated[list[Id32], Field(min_length=1, max_length=500)]
     action: Literal["escalate", "assign", "reject", "comment"]
     department: DeptCode | None = None
     note: Note
@@ -184,6 +191,23 @@ class BulkIn(BaseModel):
 class BulkOut(BaseModel):
     done: list[str]
     failed: dict[str, str]
+
+
+def _moment(value: str | None) -> datetime | None:
+    """An ISO date or date-time from a query string (a date-time without a zone is Beijing time)."""
+    if not value:
+        return None
+    moment = None
+    given = int(value[8:10])
+    for day in range(given, min(given, 28) - 1, -1):  # 2025-02-30 (the pattern lets it through): the month's end
+        try:
+            moment = datetime.fromisoformat(value[:8] + f"{day:02d}" + value[10:])
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        raise InvalidInput(f"not a calendar date: {value}", key="invalid_date")
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def detail(session: DB, c: Case) -> CaseDetail:
@@ -207,15 +231,15 @@ def list_cases(
     colour: Annotated[Literal["green", "red", "yellow"] | None, Query()] = None,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     category: Annotated[str | None, Query(max_length=80)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[str | None, Query(pattern=ISO_MOMENT, description="ISO date or date-time")] = None,
+    until: Annotated[str | None, Query(pattern=ISO_MOMENT, description="ISO date or date-time (exclusive)")] = None,
     overdue: bool | None = None,
     escalated: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> CaseList:
     f = queries.CaseFilter(type=type, status=status_, colour=colour, region=region, category=category,
-                           since=since, until=until, overdue=overdue, escalated=escalated)
+                           since=_moment(since), until=_moment(until), overdue=overdue, escalated=escalated)
     rows, total = queries.list_cases(session, actor, f, limit=limit, offset=offset)
     return CaseList(total=total, items=[CaseOut.of(c) for c in rows])
 
@@ -239,13 +263,11 @@ def open_case(body: OpenIn, session: DB, actor: CurrentActor) -> CaseDetail:
     return detail(session, case)
 
 
-@router.post("/bulk", response_model=BulkOut, responses=WRITE)
+@router.post("/supervision/bulk", response_model=BulkOut, responses=WRITE)
 def bulk(body: BulkIn, session: DB, actor: CurrentActor) -> BulkOut:
     kw: dict[str, Any] = {"note": body.note}
-    if body.action == "assign":
-        if not body.department:
-            raise InvalidInput("name the department", key="case_department_required", field="department")
-        kw["department"] = body.department
+    if body.department:
+        kw["department"] = body.department  # without one, each case of an "assign" fails and says so
     result = supervision.bulk(session, actor, list(body.ids), body.action, **kw)
     return BulkOut(done=result.done, failed=result.failed)
 

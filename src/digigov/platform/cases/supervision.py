@@ -125,13 +125,15 @@ def bulk(session: Session, actor: Actor, case_ids: list[int], action: str, **kw:
                 elif action == "assign":
                     if case.step == "accept":
                         service.return_case(session, actor, case_id, kw.get("note") or "督办改派 / reassigned")
+                    if not kw.get("department"):
+                        raise InvalidInput("name the department to assign to", key="case_department_required")
                     service.assign(session, actor, case_id, kw["department"], note=kw.get("note", ""))
                 elif action == "reject":
                     service.triage(session, actor, case_id, reject=True, note=kw.get("note", ""))
                 else:
                     service.comment(session, actor, case_id, kw.get("note", ""))
                 out.done.append(case.number)
-        except (DigigovError, KeyError) as exc:
+        except DigigovError as exc:
             out.failed[str(case_id)] = getattr(exc, "message", str(exc))
     return out
 

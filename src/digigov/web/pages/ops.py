@@ -34,10 +34,10 @@ def _readiness(factory: sessionmaker[Session]) -> dict[str, Any]:
     out: dict[str, Any] = {"store": "ok", "migrations": "ok"}
     with factory() as session:
         session.execute(text("SELECT 1"))
-        if isinstance(bind, Engine):
-            revision = current(bind)
-        else:  # a connection handed in by tests: read the revision through the session
+        if not isinstance(bind, Engine):  # a connection handed in by tests: read the revision through the session
             revision = MigrationContext.configure(session.connection()).get_current_revision()
+    if isinstance(bind, Engine):  # after the session is closed: a second transaction would wait on its lock
+        revision = current(bind)
     head = _script_head(bind)
     out["revision"], out["head"] = revision, head
     if revision != head:
