@@ -38,7 +38,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _document_app()).includ
 
 @pytest.mark.sqlite_only  # the API tests cover PostgreSQL; fuzzing both would double the time
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_schema(case: schemathesis.Case, app: FastAPI, role_token: str) -> None:
     """Each case runs against the test's own app, whose store is rolled back afterwards."""
     case.call_and_validate(headers={"Authorization": f"Bearer {role_token}"}, app=app)

@@ -75,12 +75,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # SAVEPOINTs and rollbacks behave as on PostgreSQL (the SQLAlchemy-documented recipe).
             dbapi_conn.isolation_level = None
 
-        # IMMEDIATE: a transaction takes the write lock when it begins, so two writers queue on the busy
-        # timeout instead of one failing at once with "database is locked" when it upgrades a read
-        # snapshot another writer has moved past (the web server and its background worker write together).
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

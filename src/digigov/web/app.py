@@ -265,10 +265,15 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str] | None:
     patterns = getattr(app.state, "allow_patterns", None)
     if patterns is None:
         patterns = app.state.allow_patterns = [
-            (re.compile("^" + re.sub(r"\\{[^}]*\\}", "[^/]+", re.escape(route_path)) + "$"), route_methods)
+            (route_path.count("{"), re.compile("^" + re.sub(r"\\{[^}]*\\}", "[^/]+", re.escape(route_path)) + "$"),
+             route_methods)
             for route_path, route_methods in _endpoints(app.router, "")
         ]
-    methods = {m for pattern, route_methods in patterns if pattern.match(path) for m in route_methods}
+    matching = [(params, route_methods) for params, pattern, route_methods in patterns if pattern.match(path)]
+    if not matching:
+        return None
+    fewest = min(params for params, _ in matching)  # /rules/dry-run is that resource, not /rules/{code}
+    methods = {m for params, route_methods in matching if params == fewest for m in route_methods}
     return sorted(methods - {"HEAD"}) or None
 
 
