@@ -23,8 +23,11 @@ demo: $(APP_STAMP) $(ASSETS_STAMP)
 serve: $(APP_STAMP) $(ASSETS_STAMP)
 	$(BIN)/digigov serve
 
+# Tests run in parallel, one worker per CPU (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+
 test: $(TEST_STAMP) $(ASSETS_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -1,4 +1,4 @@
-"""Schemathesis over the whole OpenAPI document, with a bearer token for each role: no 5xx and no
+"""Schemathesis over the whole OpenAPI document, with a bearer token for two roles: no 5xx and no
 undocumented response anywhere. A new endpoint is covered the day it appears."""
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from digigov.web.app import create_app
 from tests.web.conftest import ROLE_USERS
 
 
-@pytest.fixture(params=sorted(ROLE_USERS))
+# The deepest-reaching role and a department officer outside the data's owner: the permission matrix
+# covers every role's answers; the fuzz looks for crashes, which the widest role reaches most of.
+FUZZ_ROLES = ("officer", "platform_admin")
+
+
+@pytest.fixture(params=FUZZ_ROLES)
 def role_token(request: pytest.FixtureRequest, session: Session) -> str:
     _, secret = identity.create_token(session, Actor.operator(), ROLE_USERS[request.param], name="fuzz")
     session.commit()

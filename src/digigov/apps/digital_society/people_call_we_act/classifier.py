@@ -13,6 +13,7 @@ corpus once and caches the fitted model in the caller's var/ folder, keyed by CO
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -200,7 +201,7 @@ def held_out_split(seed: int = 2021, size: int = TRAIN_SIZE) -> Split:
 
 def save(model: Model, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes may train at once (parallel tests)
     joblib.dump(model, tmp)
     tmp.replace(path)
 
