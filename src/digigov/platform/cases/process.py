@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser import BpmnParser
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -37,7 +39,34 @@ class ModellerScriptEngine(PythonScriptEngine):
         return super().evaluate(task, expr, external_context)
 
 
-_SERIALIZER = BpmnWorkflowSerializer()
+class _InstanceConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's workflow converter without the process definition: a case stores only its instance
+    state, and the definition (stored once per digest, parsed once per process) is handed back on restore.
+    Converting the definition on every step was most of the cost of a step."""
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)  # the instance attributes only
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        spec = dct.pop("spec")
+        if isinstance(spec, dict):  # a definition as JSON (SpiffWorkflow's own format)
+            spec = self.registry.restore(spec)
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG,
+                                                                        BpmnWorkflow: _InstanceConverter}))
+_SPEC_SERIALIZER = BpmnWorkflowSerializer()  # SpiffWorkflow's own, for the definition stored per digest
 _ENGINE = ModellerScriptEngine()
 
 
@@ -58,7 +87,7 @@ def _parse(path: str, process_id: str, digest: str) -> Definition:
         spec = parser.get_spec(process_id)
     except Exception as exc:  # the parser raises its own validation and lookup errors
         raise InvalidInput(f"BPMN file {Path(path).name}: {exc}", key="bpmn_invalid", detail=str(exc)) from exc
-    spec_json = json.dumps(_SERIALIZER.to_dict(BpmnWorkflow(spec))["spec"], ensure_ascii=False)
+    spec_json = json.dumps(_SPEC_SERIALIZER.to_dict(BpmnWorkflow(spec))["spec"], ensure_ascii=False)
     tasks = tuple(
         name for name, ts in spec.task_specs.items() if type(ts).__name__ in ("UserTask", "ManualTask")
     )
@@ -88,17 +117,18 @@ def start(d: Definition) -> BpmnWorkflow:
     return wf
 
 
-_SPECS: dict[tuple[str, int], dict[str, Any]] = {}  # (store, case_process id) -> parsed spec; rows never change
+_SPECS: dict[tuple[str, str], Any] = {}  # (process id, digest) -> the restored spec: content-addressed
 
 
-def _spec_for(session: Session, ref: int | None) -> dict[str, Any]:
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), ref or 0)
+def _spec_for(session: Session, ref: int | None) -> Any:
+    row = session.execute(select(CaseProcess.process_id, CaseProcess.digest).where(CaseProcess.id == ref)).first()
+    if row is None:
+        raise Conflict("the case's process definition is missing", key="case_no_workflow")
+    key = (row.process_id, row.digest)
     spec = _SPECS.get(key)
     if spec is None:
-        row = session.get(CaseProcess, ref) if ref is not None else None
-        if row is None:
-            raise Conflict("the case's process definition is missing", key="case_no_workflow")
-        spec = _SPECS[key] = json.loads(row.spec)
+        text = session.scalar(select(CaseProcess.spec).where(CaseProcess.id == ref))
+        spec = _SPECS[key] = _SPEC_SERIALIZER.registry.restore(json.loads(text or "{}"))
     return spec
 
 
@@ -112,8 +142,6 @@ def dump(wf: BpmnWorkflow, session: Session | None = None, case_id: int | None =
     """The instance state as JSON (without the spec). With a session and case id, the live workflow is
     kept for the rest of the transaction, so the next step of the same case skips deserialising it."""
     state = _SERIALIZER.to_dict(wf)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
     text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
     if session is not None and case_id is not None:
         session.info.setdefault("live_workflows", {})[case_id] = (text, wf)
@@ -129,7 +157,6 @@ def load(session: Session, case: Case) -> BpmnWorkflow:
         return live[1]
     state = json.loads(case.workflow)
     state["spec"] = _spec_for(session, case.process_ref)
-    state["subprocess_specs"] = {}
     wf = _SERIALIZER.from_dict(state)
     wf.script_engine = _ENGINE
     return wf

@@ -36,7 +36,7 @@ CASES_DURABLE = "rules-cases"
 SYSTEM = Actor(username="system:rules", via="system")
 DRY_RUN_EVENTS = 20_000  # outbox events a dry run reads at most
 
-_specs: dict[tuple[int, int], specs.RuleSpec] = {}
+_specs: dict[tuple[Any, ...], specs.RuleSpec] = {}
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ def clear_caches() -> None:
 
 
 def spec_of(session: Session, rule: Rule) -> specs.RuleSpec:
-    """The rule's current spec (cached per rule version)."""
-    cache_key = (rule.id, rule.current_version)
+    """The rule's current spec (cached per rule version). The key names the rule's row as it stands, not
+    only its id and version number: a rolled-back save can leave both to be reused by another rule."""
+    cache_key = (rule.id, rule.code, rule.current_version, rule.created_at, rule.updated_at)
     if cache_key not in _specs:
         ver = session.scalar(select(RuleVersion).where(RuleVersion.rule_id == rule.id,
                                                        RuleVersion.version == rule.current_version))
