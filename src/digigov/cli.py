@@ -261,6 +261,7 @@ def demo(
     = True,
 ) -> None:
     """Build the demo province (浙江省, 11 cities, 90 counties), load its departments' data, and serve."""
+    from digigov import worker
     from digigov.demo.builder import build
 
     if scale not in ("small", "medium", "large"):
@@ -270,6 +271,12 @@ def demo(
     with _store() as s, _progress() as step:
         report = build(s, Actor.operator(), scale=scale, seed=seed, progress=step,
                        data_dir=settings.var_dir / "demo-data" / scale if data else None)
+    engine = _engine(settings)
+    try:  # what the build published, delivered now rather than queued behind the first requests
+        with _progress() as step:
+            worker.drain_backlog(make_session_factory(engine), lambda d, t: step("events", d, t))
+    finally:
+        engine.dispose()
     if report.data:
         loaded = sum(int(r["rows_in"]) for r in report.data.loads.values())
         console.print(f"department data: {len(report.data.loads)} datasets, {loaded:,} rows in "

@@ -8,7 +8,7 @@ platform service module (see the helper report) and the commands below only call
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -139,18 +139,29 @@ def bus_replay(
     support.console.print(f"{durable}: offset now {offset}; the next drain delivers from {offset + 1}")
 
 
+@bus_app.command("prune")
+def bus_prune(older_than_days: Annotated[int, typer.Option("--older-than-days", min=0, max=36_500)] = 30) -> None:
+    """Delete delivered events (and processed-message keys) older than the given number of days."""
+    with support.store() as session:
+        n = bus.prune(session, timedelta(days=older_than_days))
+    support.console.print(f"pruned {n['events']:,} events and {n['processed_keys']:,} processed keys "
+                          f"older than {older_than_days} days")
+
+
 @bus_app.command("drain")
-def bus_drain(limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 10_000) -> None:
-    """Deliver pending events to the consumers of the installed applications and print the count."""
-    from digigov.apps import registry
+def bus_drain(batch: Annotated[int, typer.Option(min=1, max=100_000, help="Events per round")] = 500) -> None:
+    """Deliver every pending event to the consumers of the installed applications and print the count."""
+    from digigov import worker
     from digigov.migrations.runner import upgrade
 
-    registry.load()
+    worker.wire()
     settings = get_settings()
     engine = support.engine_for(settings)
     try:
         upgrade(engine)
-        n = bus.drain(make_session_factory(engine), limit=limit)
+        with support.progress() as step:
+            n = worker.drain_backlog(make_session_factory(engine), lambda d, t: step("events", d, t),
+                                     batch=batch)
     except DigigovError as exc:
         support.err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +20,7 @@ from digigov.apps import registry as apps
 from digigov.core import bus
 from digigov.core.clock import utcnow
 from digigov.core.db import unit_of_work
+from digigov.core.settings import get_settings
 from digigov.platform.cases import supervision
 
 log = logging.getLogger("digigov.worker")
@@ -38,6 +39,7 @@ def wire() -> None:
 @dataclass
 class TickResult:
     delivered: int = 0
+    pruned: int = 0  # delivered events past the retention, deleted from the outbox
     scan: dict[str, int] = field(default_factory=dict)
     rules: int = 0
     indicators: int = 0
@@ -66,10 +68,31 @@ def tick(factory: sessionmaker[Session], *, now: datetime | None = None) -> Tick
             out.errors.append(f"{name}: {exc}")
     try:
         out.delivered = bus.drain(factory)
+        retention = get_settings().bus_retention_days
+        if retention:
+            with unit_of_work(factory) as session:
+                out.pruned = bus.prune(session, timedelta(days=retention), now=now)["events"]
     except Exception as exc:
         log.exception("bus delivery failed")
         out.errors.append(f"bus: {exc}")
     return out
+
+
+def drain_backlog(factory: sessionmaker[Session], progress: Any = None, *, batch: int = 500) -> int:
+    """Deliver every pending event now, in batches, reporting `progress(done, total)`: after a bulk load
+    (the demo build, an import) so that the first requests do not queue behind the in-process worker."""
+    with factory() as s:
+        total = sum(bus.consumer_lag(s).values())
+    done = 0
+    if progress is not None:
+        progress(0, total)
+    while True:
+        n = bus.drain(factory, limit=batch)
+        done += n
+        if progress is not None:
+            progress(min(done, max(total, done)), max(total, done))
+        if n == 0:
+            return done
 
 
 class Worker:

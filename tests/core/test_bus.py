@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digigov.core import bus
-from digigov.core.bus_model import Consumer, OutboxEvent
+from digigov.core.bus_model import Consumer, OutboxEvent, Processed
+from digigov.core.clock import utcnow
 from digigov.core.errors import InvalidInput, NotFound
 from digigov.core.settings import get_settings
 
@@ -263,3 +264,28 @@ def test_an_unreachable_nats_server_is_a_clear_error(monkeypatch: pytest.MonkeyP
     bus.subscribe("any", f"{S}.x", lambda s, e: None)
     with pytest.raises(bus.BusUnavailable):
         bus.drain(factory)
+
+
+def test_prune_keeps_what_a_consumer_has_not_passed_and_what_is_recent(factory: sessionmaker[Session]) -> None:
+    stuck: list[bool] = [True]
+
+    def slow(_s: Session, event: bus.Event) -> None:
+        if stuck[0] and event.payload["n"] == 2:
+            raise RuntimeError("not yet")
+
+    bus.subscribe("fast", f"{S}.case.*", _collector([]))
+    bus.subscribe("slow", f"{S}.case.*", slow)
+    for n in range(4):
+        _publish(factory, "case.opened", {"n": n}, key=f"p-{n}")
+    bus.drain(factory)  # fast has all four; slow stops before n=2
+    later = utcnow() + timedelta(days=31)
+    with factory() as s:
+        s.add(Processed(durable="fast", key="old-key", seq=1, at=utcnow() - timedelta(days=40)))
+        assert bus.prune(s, timedelta(days=30), now=utcnow()) == {"events": 0, "processed_keys": 1}  # too recent
+        assert bus.prune(s, timedelta(days=30), now=later)["events"] == 2  # what both consumers passed
+        assert [r.payload["n"] for r in _rows(s)] == [2, 3]
+        s.commit()
+    stuck[0] = False
+    assert bus.drain(factory) == 2  # slow still gets what it had not passed
+    with factory() as s:
+        assert bus.prune(s, timedelta(days=30), now=later)["events"] == 2 and _rows(s) == []

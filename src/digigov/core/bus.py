@@ -23,10 +23,10 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -265,16 +265,33 @@ def _advance(factory: sessionmaker[Session], durable: str, seq: int) -> None:
 def _deliver_one(factory: sessionmaker[Session], sub: Subscription, seq: int) -> str:
     """Handle event `seq` and move the offset past it in one transaction: "ok"; "skip" when another drain
     got there first; "failed" (rolled back, the error recorded on the consumer) when the handler raised."""
-    s = factory()
-    try:
-        if _lock_consumer(s, sub.durable) >= seq:
-            s.rollback()
-            return "skip"
+
+    def claim(s: Session) -> str | None:
+        return "skip" if _lock_consumer(s, sub.durable) >= seq else None
+
+    def event(s: Session) -> Event:
         row = s.get(OutboxEvent, seq)
         assert row is not None
-        sub.handler(s, Event(seq=row.seq, subject=row.subject, key=row.key, payload=dict(row.payload), at=row.at))
+        return Event(seq=row.seq, subject=row.subject, key=row.key, payload=dict(row.payload), at=row.at)
+
+    return deliver_in_transaction(factory, sub, claim, event)
+
+
+def deliver_in_transaction(factory: sessionmaker[Session], sub: Subscription,
+                           claim: Callable[[Session], str | None], event: Callable[[Session], Event]) -> str:
+    """One delivery, whatever the backend: `claim` either refuses the event (returning the outcome, e.g.
+    "skip" or "duplicate") or takes it; then the handler's writes and the consumer's offset commit together.
+    "ok", the refusal, or "failed" (rolled back, the error recorded on the consumer, retried next drain)."""
+    s = factory()
+    try:
+        refused = claim(s)
+        if refused is not None:
+            s.rollback()
+            return refused
+        ev = event(s)
+        sub.handler(s, ev)
         s.execute(update(Consumer).where(Consumer.durable == sub.durable).values(
-            offset=seq, attempts=0, last_error="", delivered=Consumer.delivered + 1))
+            offset=ev.seq, attempts=0, last_error="", delivered=Consumer.delivered + 1, updated_at=utcnow()))
         s.commit()
         return "ok"
     except Exception as exc:  # noqa: BLE001  (any handler failure: roll back, record, retry next drain)
@@ -311,6 +328,21 @@ def consumer_lag(session: Session) -> dict[str, int]:
                            .where(OutboxEvent.seq > min(offsets.values()))).all()
     return {d: sum(1 for seq, subj in rows if seq > offsets[d] and any(subject_matches(p, subj) for p in pats))
             for d, pats, _row in known}
+
+
+def prune(session: Session, older_than: timedelta, *, now: datetime | None = None) -> dict[str, int]:
+    """Delete what no consumer can still need: outbox events older than `older_than` that every known
+    consumer has passed (in-process backend) or that were relayed to JetStream (which keeps its own log),
+    and processed-message keys of that age. A replay can only reach back as far as what is kept."""
+    cutoff = (now or utcnow()) - older_than
+    if nats_url() is not None:
+        done = OutboxEvent.published_at.is_not(None)
+    else:
+        offsets = [row.offset if row else 0 for _d, _p, row in _known(session)]
+        done = OutboxEvent.seq <= min(offsets) if offsets else OutboxEvent.seq.is_not(None)
+    events = session.execute(delete(OutboxEvent).where(OutboxEvent.at < cutoff, done)).rowcount or 0
+    keys = session.execute(delete(Processed).where(Processed.at < cutoff)).rowcount or 0
+    return {"events": int(events), "processed_keys": int(keys)}
 
 
 def replay(session: Session, durable: str, *, from_seq: int | None = None, since: datetime | None = None) -> int:

@@ -34,8 +34,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digigov.core.bus import BusUnavailable, Event, Subscription, ensure_consumers, record_failure, subject_matches
-from digigov.core.bus_model import Consumer, OutboxEvent, Processed
+from digigov.core.bus import (
+    BusUnavailable,
+    Event,
+    Subscription,
+    deliver_in_transaction,
+    ensure_consumers,
+    subject_matches,
+)
+from digigov.core.bus_model import OutboxEvent, Processed
 from digigov.core.clock import iso, utcnow
 
 T = TypeVar("T")
@@ -157,25 +164,16 @@ def _event_of(msg: Msg, stream: str) -> Event:
 
 def _handle(factory: sessionmaker[Session], sub: Subscription, event: Event, received: datetime) -> str:
     """"ok", "duplicate" (already processed: ack it) or "failed" (rolled back, error recorded)."""
-    s = factory()
-    try:
+
+    def claim(s: Session) -> str | None:
         s.add(Processed(durable=sub.durable, key=event.key, seq=event.seq, at=received))
         try:
             s.flush()
         except IntegrityError:
-            s.rollback()
             return "duplicate"
-        sub.handler(s, event)
-        s.execute(update(Consumer).where(Consumer.durable == sub.durable).values(
-            offset=event.seq, attempts=0, last_error="", delivered=Consumer.delivered + 1, updated_at=utcnow()))
-        s.commit()
-        return "ok"
-    except Exception as exc:  # noqa: BLE001  (any handler failure: roll back, nak, retry next drain)
-        s.rollback()
-        record_failure(factory, sub.durable, exc)
-        return "failed"
-    finally:
-        s.close()
+        return None
+
+    return deliver_in_transaction(factory, sub, claim, lambda _s: event)
 
 
 async def _pull(js: JetStreamContext, factory: sessionmaker[Session], stream: str, sub: Subscription,

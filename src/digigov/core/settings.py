@@ -53,6 +53,8 @@ class Settings(BaseSettings):
                          "'nats://host:port' = NATS JetStream")
     bus_stream: str = Field(default="DIGIGOV", description="JetStream stream that carries the digigov.> subjects")
     bus_poll_seconds: float = Field(default=1.0, description="How long one pull from JetStream waits for messages")
+    bus_retention_days: int = Field(default=30, ge=0, description="Delivered events older than this are pruned "
+                                    "from the outbox by the worker (0 keeps them forever)")
     timezone: str = Field(default="Asia/Shanghai", description="Zone of working days and end-of-day deadlines")
     worker_in_process: bool = Field(default=True, description="Run the background worker (bus delivery, deadline "
                                     "monitor, rules, indicators) inside `digigov serve`; false when "

@@ -61,6 +61,7 @@ from digigov.platform.quality.api import router as quality_api
 from digigov.platform.rules import api as rules_api
 from digigov.platform.standards.api import router as standards_api
 from digigov.platform.warehouse.api import router as warehouse_api
+from digigov.web.busy_retry import BusyRetryMiddleware
 from digigov.web.pages import (
     admin,
     auth,
@@ -373,6 +374,8 @@ def create_app(
         same_site="lax",
         max_age=settings.session_max_age_seconds,
     )
+    if session_factory.kw["bind"].dialect.name == "sqlite":
+        app.add_middleware(BusyRetryMiddleware)  # outside the session cookie: each attempt starts afresh
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
 
     app.add_exception_handler(DigigovError, digigov_error)
