@@ -125,6 +125,18 @@ def test_service_list_in_json_and_xml_matches_the_spec(client: TestClient) -> No
     assert other.status_code == 404 and xml_of(other).find("error/code").text == "404"  # type: ignore[union-attr]
 
 
+def test_discovery_names_the_georeport_endpoint(client: TestClient) -> None:
+    data = json_of(client.get("/open311/discovery.json"))
+    (endpoint,) = data["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith(V2) and endpoint["formats"] == ["text/xml", "application/json"]
+    assert client.get(endpoint["url"].removeprefix("http://testserver") + "/services.json").status_code == 200
+    root = xml_of(client.get("/open311/discovery.xml"))
+    assert root.tag == "discovery" and root.findtext("endpoints/endpoint/specification") == endpoint["specification"]
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == endpoint["formats"]
+    assert client.get("/open311/discovery.csv").status_code == 404
+
+
 def test_service_definition_in_json_and_xml(client: TestClient) -> None:
     data = json_of(client.get(f"{V2}/services/elevator.json"))
     assert data["service_code"] == "elevator"

@@ -58,7 +58,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown service, request, token, format or jurisdiction"}}
 # XML element of one item of each list (the spec's Spark convention)
 ITEM = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-        "values": "value"}
+        "values": "value", "endpoints": "endpoint", "formats": "format"}
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-28T00:00:00Z"  # when this endpoint's offer (services, extensions) last changed
 
 
 class Open311Error(Exception):
@@ -342,6 +344,26 @@ def _jurisdiction(request: Request, given: str | None) -> None:
 
 
 # ---------------------------------------------------------------- routes
+
+
+discovery = APIRouter(prefix="/open311", tags=["open311"])
+
+
+@discovery.get("/discovery.{fmt}", summary="Service Discovery (Open311)", responses=ERRORS)
+def discover(request: Request, fmt: str) -> Response:
+    """Where the GeoReport v2 endpoint is and what it offers, as clients that start from discovery expect."""
+
+    def build() -> tuple[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        return "discovery", {
+            "changeset": CHANGESET,
+            "contact": "12345 政务服务便民热线 / 12345 citizen hotline",
+            "key_service": "API keys are issued by the platform's administrators (digigov open311 keys create)",
+            "endpoints": [{"specification": SPECIFICATION, "url": f"{base}/open311/v2", "changeset": CHANGESET,
+                           "type": "production", "formats": ["text/xml", "application/json"]}],
+        }
+
+    return _answer(fmt, None, build)
 
 
 @router.get("/services.{fmt}", summary="GET Service List (诉求类别)", responses=ERRORS)

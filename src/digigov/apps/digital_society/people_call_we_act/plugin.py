@@ -32,7 +32,7 @@ def case_types() -> list[Any]:
 def routers() -> list[Any]:
     from digigov.apps.digital_society.people_call_we_act import open311, pages
 
-    return [pages.router, open311.router]
+    return [pages.router, open311.router, open311.discovery]
 
 
 @hookimpl
