@@ -68,13 +68,17 @@ def tick(factory: sessionmaker[Session], *, now: datetime | None = None) -> Tick
             out.errors.append(f"{name}: {exc}")
     try:
         out.delivered = bus.drain(factory)
-        retention = get_settings().bus_retention_days
-        if retention:
-            with unit_of_work(factory) as session:
-                out.pruned = bus.prune(session, timedelta(days=retention), now=now)["events"]
     except Exception as exc:
         log.exception("bus delivery failed")
         out.errors.append(f"bus: {exc}")
+    retention = get_settings().bus_retention_days
+    if retention:
+        try:
+            with unit_of_work(factory) as session:
+                out.pruned = bus.prune(session, timedelta(days=retention), now=now)["events"]
+        except Exception as exc:
+            log.exception("outbox pruning failed")
+            out.errors.append(f"prune: {exc}")
     return out
 
 
@@ -90,7 +94,7 @@ def drain_backlog(factory: sessionmaker[Session], progress: Any = None, *, batch
         n = bus.drain(factory, limit=batch)
         done += n
         if progress is not None:
-            progress(min(done, max(total, done)), max(total, done))
+            progress(done, max(total, done))
         if n == 0:
             return done
 

@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, Result, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -330,18 +330,23 @@ def consumer_lag(session: Session) -> dict[str, int]:
             for d, pats, _row in known}
 
 
+def _deleted(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def prune(session: Session, older_than: timedelta, *, now: datetime | None = None) -> dict[str, int]:
     """Delete what no consumer can still need: outbox events older than `older_than` that every known
     consumer has passed (in-process backend) or that were relayed to JetStream (which keeps its own log),
     and processed-message keys of that age. A replay can only reach back as far as what is kept."""
     cutoff = (now or utcnow()) - older_than
+    done: ColumnElement[bool]
     if nats_url() is not None:
         done = OutboxEvent.published_at.is_not(None)
     else:
         offsets = [row.offset if row else 0 for _d, _p, row in _known(session)]
         done = OutboxEvent.seq <= min(offsets) if offsets else OutboxEvent.seq.is_not(None)
-    events = session.execute(delete(OutboxEvent).where(OutboxEvent.at < cutoff, done)).rowcount or 0
-    keys = session.execute(delete(Processed).where(Processed.at < cutoff)).rowcount or 0
+    events = _deleted(session.execute(delete(OutboxEvent).where(OutboxEvent.at < cutoff, done)))
+    keys = _deleted(session.execute(delete(Processed).where(Processed.at < cutoff)))
     return {"events": int(events), "processed_keys": int(keys)}
 
 
