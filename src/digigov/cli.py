@@ -15,6 +15,7 @@ from rich.table import Table
 from digigov import cli_cases, cli_datasets
 from digigov import cli_support as support
 from digigov.cli_calendar import bus_app, calendar_app
+from digigov.cli_federation import federation_app, verify_message_log
 from digigov.cli_indicators import indicators_app
 from digigov.cli_open311 import open311_app
 from digigov.cli_rules import rules_app
@@ -40,6 +41,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(bus_app, name="bus")
+app.add_typer(federation_app, name="federation")
 app.command("worker")(cli_cases.worker_cmd)
 app.command("ingest")(cli_datasets.ingest_cmd)
 
@@ -161,8 +163,11 @@ def audit_verify() -> None:
                       TimeElapsedColumn(), console=console) as progress:
             task = progress.add_task("verify", total=max(total, 1))
             result = audit.verify(s, Actor.operator(), progress=lambda n: progress.update(task, completed=n))
+        message_log_ok = verify_message_log(s)  # the federation message log is hash-chained too
     if result.ok:
         console.print(f"[green]audit chain intact[/green]: {result.checked} records verified")
+        if not message_log_ok:
+            raise typer.Exit(1)
         return
     err.print(f"[red]audit chain broken[/red] at record {result.first_bad_seq}: {result.reason} "
               f"({result.checked} records before it verified)")

@@ -69,6 +69,9 @@ EXPECTED_OWN = {
     "indicator.view": set(ROLES),
     "indicator.manage": {"platform_admin"},
     "open311.keys": {"platform_admin"},
+    "federation.manage": {"platform_admin"},
+    "federation.view": {"platform_admin", "auditor"},
+    "federation.send": {"platform_admin", "data_steward", "officer", "approver"},
 }
 
 

@@ -19,7 +19,6 @@ from digigov.identity.actor import Actor
 from digigov.web.app import create_app
 from tests.web.conftest import ROLE_USERS
 
-
 # The deepest-reaching role and a department officer outside the data's owner: the permission matrix
 # covers every role's answers; the fuzz looks for crashes, which the widest role reaches most of.
 FUZZ_ROLES = ("officer", "platform_admin")

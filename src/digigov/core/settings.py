@@ -60,6 +60,28 @@ class Settings(BaseSettings):
                                     "monitor, rules, indicators) inside `digigov serve`; false when "
                                     "`digigov worker` runs it")
     worker_interval_seconds: float = Field(default=5.0, gt=0, description="Seconds between two rounds of the worker")
+    # Federation between regions (跨域协同); `digigov federation init` stores the identity, these only seed it
+    federation_instance_id: str = Field(default="", description="This instance's id, e.g. zj-quzhou; when set, "
+                                        "the identity is created on first use without `digigov federation init`")
+    federation_name: str = Field(default="", description="Display name of this instance (with the id above)")
+    federation_base_url: str = Field(default="", description="URL peers reach this instance at (with the id above)")
+    federation_max_skew_seconds: float = Field(default=300.0, gt=0, description="Largest clock difference an "
+                                               "envelope's timestamp may show; nonces are kept twice as long")
+    federation_timeout_seconds: float = Field(default=10.0, gt=0, description="How long a send waits for the peer")
+    federation_max_message_bytes: int = Field(default=8 * 1024**2, gt=0, description="Largest envelope accepted")
+    federation_anchor_valid_days: int = Field(default=365, gt=0, description="Validity of an exported trust anchor")
+    # Open data portal (开放): the public catalogue, its CKAN-compatible API and DCAT-AP feed
+    open_rate_per_minute: int = Field(default=120, ge=1, description="Requests per minute one address may make to "
+                                      "the open-data portal, the CKAN API and the DCAT catalogue")
+    open_rate_burst: int = Field(default=60, ge=1, description="Requests one address may make at once before the "
+                                 "per-minute rate applies")
+    open_license_id: str = Field(default="CC-BY-4.0", description="Licence of open datasets whose catalogue entry "
+                                 "names none (CKAN license_id)")
+    open_license_title: str = Field(default="知识共享署名 4.0 国际许可协议 (CC BY 4.0)",
+                                    description="Title of the default licence")
+    open_license_url: str = Field(default="https://creativecommons.org/licenses/by/4.0/",
+                                  description="URL of the default licence")
+    open_site_title: str = Field(default="浙江省公共数据开放平台", description="Title the CKAN API and DCAT report")
 
     @classmethod
     def settings_customise_sources(

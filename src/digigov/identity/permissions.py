@@ -122,6 +122,11 @@ def _case_supervisor(actor: Actor, target: Any) -> bool:
     )
 
 
+def _department_staff(actor: Actor, _t: Any) -> bool:
+    """Staff who act for a department (a message to another platform instance names the sender's)."""
+    return actor.has(*STAFF) and actor.department_id is not None
+
+
 def _case_viewer(actor: Actor, target: Any) -> bool:
     return (
         actor.has("auditor")
@@ -172,6 +177,10 @@ RULES: dict[str, Rule] = {
     "indicator.manage": _data_authority_steward,
     # Open311 API keys for partner systems
     "open311.keys": _roles("platform_admin"),
+    # federation between regions (跨域协同): trust anchors, keys, messages to other instances
+    "federation.manage": _roles("platform_admin"),
+    "federation.view": _roles("platform_admin", "auditor"),
+    "federation.send": _department_staff,
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),

@@ -55,8 +55,10 @@ from digigov.platform.cases.model import Case
 from digigov.platform.catalog import text as catalog_text
 from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
+from digigov.platform.federation.api import router as federation_api
 from digigov.platform.indicators.api import router as indicators_api
 from digigov.platform.ingest.api import router as ingest_api
+from digigov.platform.opendata.api import router as opendata_api
 from digigov.platform.quality.api import router as quality_api
 from digigov.platform.rules import api as rules_api
 from digigov.platform.standards.api import router as standards_api
@@ -76,6 +78,7 @@ from digigov.web.pages import (
     tokens,
 )
 from digigov.web.pages import audit as audit_pages
+from digigov.web.pages import opendata as opendata_pages
 from digigov.web.pages import rules as rules_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -385,6 +388,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     for router in (
         ops.router,
+        federation_api,  # machine-to-machine: the envelope authenticates, no login or CSRF token; early in the
+        # table, because FastAPI builds the routes before a match on the first request (a peer's timeout)
         auth.router,
         resources.router,  # before catalog's /resources/{code}, which would take /resources/new
         catalog.router,
@@ -409,6 +414,8 @@ def create_app(
         track_api,
         indicators_api,
         rules_api.router,
+        opendata_pages.router,  # the public open-data portal: no login
+        opendata_api,  # CKAN Action API and DCAT-AP catalogue: no login
     ):
         app.include_router(router)
     return app
