@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digigov.audit.model import AuditRecord
 from digigov.core.clock import iso, utcnow
-from digigov.core.db import is_postgres
+from digigov.core.db import chain_lock, is_postgres
 from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
 
@@ -53,7 +53,7 @@ def record(
 ) -> AuditRecord:
     """Append one record to the chain in `session`'s transaction and return it."""
     if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        chain_lock(session, _PG_LOCK_KEY)
     session.flush()
     last = session.execute(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, delete, func, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, Result, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from digigov.core.bus_model import Consumer, OutboxEvent, Processed
 from digigov.core.clock import utcnow
+from digigov.core.db import chain_lock
 from digigov.core.errors import DigigovError, InvalidInput, NotFound
 from digigov.core.i18n import register
 from digigov.core.settings import get_settings
@@ -140,7 +141,7 @@ def publish(session: Session, subject: str, payload: dict[str, Any], *, key: str
     values = {"key": key, "subject": subject, "payload": data, "at": utcnow()}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        chain_lock(session, _PG_LOCK_KEY)
         session.execute(postgresql.insert(OutboxEvent).values(**values).on_conflict_do_nothing(index_elements=["key"]))
     elif dialect == "sqlite":
         session.execute(sqlite.insert(OutboxEvent).values(**values).on_conflict_do_nothing(index_elements=["key"]))

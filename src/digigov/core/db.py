@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -103,3 +103,11 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_postgres(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def chain_lock(conn: Session | Connection, key: int) -> None:
+    """Serialise the writers of one hash chain or sequence (PostgreSQL; SQLite has one writer anyway) until
+    the transaction ends. The lock is taken per (key, schema): two stores in schemas of one database, such
+    as two federated instances or parallel test runs, do not wait on each other, which would deadlock when
+    one of them holds the lock while it calls the other over HTTP."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": key})

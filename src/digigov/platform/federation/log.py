@@ -14,11 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from digigov.audit.service import GENESIS, VerifyResult, canonical_json
 from digigov.core.clock import iso, utcnow
+from digigov.core.db import chain_lock
 from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
 from digigov.platform.federation import keys
@@ -70,7 +71,7 @@ def append(session: Session, entries: Sequence[Entry]) -> list[int]:
     """Append `entries` in order to the chain in `session`'s transaction; their sequence numbers."""
     conn = session.connection()  # Core statements: this runs twice per exchange
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        chain_lock(conn, _PG_LOCK_KEY)
     last = conn.execute(select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = iso(utcnow())
