@@ -28,6 +28,7 @@ from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
 from digigov.platform.catalog import service as catalog
 from digigov.platform.classify import detect, suggest
+from digigov.platform.exchange import service as exchange
 from digigov.platform.ingest import clean, readers
 from digigov.platform.quality import service as quality
 from digigov.platform.standards import registry
@@ -213,7 +214,11 @@ def commit(session: Session, actor: Actor, load_id: int, mapping: Mapping[str, s
     timings["quality_seconds"] = round(time.perf_counter() - started, 3)
     report("quality", 1, 1)
     governance.publish_version(session, actor, ds, load)
-    load.report = {**load.report, **timings}
+    started = time.perf_counter()
+    found = exchange.record_changes(session, ds, version, [_column(load, k) for k in ds.key_columns],
+                                    load_id=load.id)
+    timings["changes_seconds"] = round(time.perf_counter() - started, 3)
+    load.report = {**load.report, **timings, "changes": found.counts()}
     audit.record(session, actor, "dataset.load.commit", "load", load.id,
                  detail={"dataset": ds.code, "version": version, "rows_in": load.rows_in,
                          "accepted": load.accepted, "quarantined": load.quarantined, "sha256": load.sha256})

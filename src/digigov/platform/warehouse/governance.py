@@ -161,6 +161,12 @@ def sync_views(bind: Any, code: str | None = None) -> None:
                     suffix = name.rsplit("__v", 1)[-1]
                     if suffix.isdigit() and int(suffix) not in kept:
                         con.execute(f"DROP TABLE IF EXISTS {schema}.{ident(name)}")
+            for (name,) in con.execute(  # the change tables (exchange.changes) of versions no longer kept
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                    "AND table_type = 'BASE TABLE' AND table_name LIKE ?", [layer, f"{ds_code}__c%"]).fetchall():
+                suffix = name.rsplit("__c", 1)[-1]
+                if suffix.isdigit() and int(suffix) not in kept:
+                    con.execute(f"DROP TABLE IF EXISTS {layer}.{ident(name)}")
             kept_loads = {i for c, v, i in version_loads if c == ds_code and v in kept}
             for (name,) in con.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' AND table_name LIKE ?",
