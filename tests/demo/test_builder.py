@@ -32,9 +32,10 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    """One warehouse for the module (it overrides the per-test one): the province is built once."""
-    wh = Warehouse(tmp_path_factory.mktemp("demo-wh") / "warehouse.duckdb")
+def warehouse(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """One warehouse per backend for the module (it overrides the per-test one): the province is built once
+    on each store, and each build needs a warehouse of its own (in one process both builds run here)."""
+    wh = Warehouse(tmp_path_factory.mktemp(f"demo-wh-{backend}") / "warehouse.duckdb")
     set_warehouse(wh)
     yield wh
     set_warehouse(None)
@@ -51,9 +52,9 @@ def built(engine: Engine, warehouse: Warehouse, data_dir: Path) -> Iterator[Buil
     conn = engine.connect()
     trans = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    report = build(session, Actor.operator(), scale="small", data_dir=data_dir)
-    session.flush()
-    try:
+    try:  # a failed build must still roll back, or its open transaction blocks dropping the test schema
+        report = build(session, Actor.operator(), scale="small", data_dir=data_dir)
+        session.flush()
         yield Built(session, report, cc.catalogue("small"))
     finally:
         session.close()
@@ -231,3 +232,18 @@ def test_the_demo_rules_find_the_planted_duplicates(built: Built) -> None:
     results = {r["rule"]: r for r in load.report["quality"]["results"]}
     employer = results["hr_contribution.employer_registered"]
     assert employer["skipped"] is None and employer["checked"] > 1000  # joined against the enterprise registry
+
+
+def test_the_demo_publishes_open_datasets_of_grade_1_only(built: Built) -> None:
+    from digigov.demo import open_data
+    from digigov.platform.opendata import service as opendata
+
+    s = built.session
+    listed = {o.code for o in opendata.open_datasets(s)}
+    assert {spec.code for spec in open_data.SPECS} <= listed  # the portal is not empty on a demo
+    for spec in open_data.SPECS:
+        described = warehouse_service.describe(s, Actor.operator(), spec.code)
+        assert described["grade"] == "L1" and all(f["grade"] == "L1" for f in described["fields"]), spec.code
+        assert built.report.data is not None and built.report.data.derived[spec.code] > 0
+    for code in ("ps_household", "ca_subsistence", "mr_enterprise", "topic_claims_after_death"):
+        assert code not in listed  # personal data stays shared-only

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digigov.demo import govdata
+from digigov.demo import govdata, open_data
 from digigov.identity.actor import Actor
 from digigov.platform.ingest import service as ingest
 from digigov.platform.quality import service as quality
@@ -117,5 +117,6 @@ def load(session: Session, actor: Actor, *, size: str, seed: int, directory: Pat
         description="医保结算与民政死亡登记碰撞：就诊日期晚于死亡日期的结算（数据碰撞示例，含血缘）",
         sql=AFTER_DEATH_SQL, column_sources=AFTER_DEATH_LINEAGE)
     report.derived[AFTER_DEATH] = derived.row_count
+    report.derived.update(open_data.build(session, actor))  # statistics and notices for the open-data portal
     step(STEP, total, total)
     return report
