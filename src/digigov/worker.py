@@ -43,6 +43,7 @@ class TickResult:
     scan: dict[str, int] = field(default_factory=dict)
     rules: int = 0
     indicators: int = 0
+    jobs: dict[str, int] = field(default_factory=dict)  # the apps' periodic jobs (apps.periodic_jobs)
     errors: list[str] = field(default_factory=list)
 
 
@@ -63,6 +64,12 @@ def tick(factory: sessionmaker[Session], *, now: datetime | None = None) -> Tick
         try:
             result: Any = job(factory, now)
             setattr(out, name, len(result) if hasattr(result, "__len__") else int(result or 0))
+        except Exception as exc:
+            log.exception("%s failed", name)
+            out.errors.append(f"{name}: {exc}")
+    for name, job in apps.periodic_jobs():
+        try:
+            out.jobs[name] = int(job(factory, now) or 0)
         except Exception as exc:
             log.exception("%s failed", name)
             out.errors.append(f"{name}: {exc}")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.conftest import PG_ENV, fresh_database_url
 
 from digigov.audit.service import record
 from digigov.core.db import make_engine, make_session_factory
 from digigov.identity.actor import Actor
 from digigov.migrations.runner import upgrade
-from tests.conftest import PG_ENV, fresh_database_url
 
 pytestmark = pytest.mark.postgres
 

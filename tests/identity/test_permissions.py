@@ -72,6 +72,15 @@ EXPECTED_OWN = {
     "federation.manage": {"platform_admin"},
     "federation.view": {"platform_admin", "auditor"},
     "federation.send": {"platform_admin", "data_steward", "officer", "approver"},
+    "xps.apply": {"platform_admin", "data_steward", "officer", "approver"},
+    "xps.view": set(ROLES),
+    "sharing.request": {"officer", "data_steward"},
+    "sharing.read": {"platform_admin", "data_steward", "officer", "approver"},
+    "sharing.view": set(ROLES),
+    "sharing.review": {"data_steward", "approver"},
+    "sharing.review_authority": set(),
+    "sharing.revoke": {"platform_admin", "data_steward", "approver"},
+    "sharing.usage": {"platform_admin", "auditor"},
 }
 
 

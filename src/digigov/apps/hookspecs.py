@@ -51,3 +51,9 @@ def bus_consumers() -> list[tuple[str, str, Any]]:  # type: ignore[empty-body]
 @hookspec
 def build_demo(session: Any, actor: Any, size: str, seed: int, data_dir: Any, progress: Any) -> dict[str, Any]:  # type: ignore[empty-body]
     """Generate the application's demo data into the store (and warehouse); return figures to print."""
+
+
+@hookspec
+def periodic_jobs() -> list[tuple[str, Any]]:  # type: ignore[empty-body]
+    """(name, job(factory, now) -> int) pairs the worker runs each round, each failure logged on its own
+    (e.g. resending messages a peer did not receive); the int is what the job did, for the round's report."""

@@ -45,6 +45,10 @@ def load() -> None:
         bus.subscribe(durable, subjects, handler)
 
 
+def periodic_jobs() -> list[tuple[str, Any]]:
+    return _flat(plugin_manager().hook.periodic_jobs())
+
+
 def routers() -> list[Any]:
     return _flat(plugin_manager().hook.routers())
 

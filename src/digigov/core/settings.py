@@ -82,6 +82,22 @@ class Settings(BaseSettings):
     open_license_url: str = Field(default="https://creativecommons.org/licenses/by/4.0/",
                                   description="URL of the default licence")
     open_site_title: str = Field(default="浙江省公共数据开放平台", description="Title the CKAN API and DCAT report")
+    # Cross-province services (四省边际跨省通办): this instance's city and the limits on what a window uploads
+    xps_city: str = Field(default="", description="Division code of the city this instance serves for cross-province "
+                          "services (330800, 350700, 361100 or 341000); empty: from the federation instance id")
+    xps_max_material_bytes: int = Field(default=2 * 1024**2, gt=0, description="Largest file one cross-province "
+                                        "application material may be")
+    xps_max_materials: int = Field(default=12, gt=0, description="Most files one cross-province application carries")
+    xps_retry_seconds: float = Field(default=300.0, gt=0, description="Wait before a failed cross-province send is "
+                                     "due for another attempt")
+    # Data sharing (共享)
+    sharing_max_grant_days: int = Field(default=366, ge=1, description="Longest a sharing grant may run, in days "
+                                        "from its request")
+    sharing_max_page_rows: int = Field(default=1000, ge=1, description="Most rows one page of GET "
+                                       "/api/v1/shared/{dataset} returns")
+    sharing_warehouse_keepalive_seconds: float = Field(default=5.0, ge=0, description="How long the serving path "
+                                                       "of shared data keeps the warehouse file open after its last "
+                                                       "read (0: open it for every read)")
 
     @classmethod
     def settings_customise_sources(

@@ -136,6 +136,20 @@ def _case_viewer(actor: Actor, target: Any) -> bool:
     )
 
 
+def _sharing_party(actor: Actor, target: Any) -> bool:
+    """A sharing request or grant: staff of the owner or the consumer department, the covering data
+    authority's reviewers, the platform admin and auditors."""
+    if actor.has("platform_admin", "auditor") or _authority_review(actor, target):
+        return True
+    depts = (getattr(target, "department_id", None), getattr(target, "consumer_department_id", None))
+    return actor.has(*STAFF) and actor.department_id is not None and actor.department_id in depts
+
+
+def _sharing_kpi(actor: Actor, _t: Any) -> bool:
+    """All sharing calls as a KPI: the data authority's staff (within their region), the platform admin, auditors."""
+    return actor.has("platform_admin", "auditor") or (actor.is_data_authority and actor.has(*STAFF))
+
+
 RULES: dict[str, Rule] = {
     # IRS catalogue (一体化数字资源系统)
     "catalog.search": _any_user,
@@ -181,6 +195,17 @@ RULES: dict[str, Rule] = {
     "federation.manage": _roles("platform_admin"),
     "federation.view": _roles("platform_admin", "auditor"),
     "federation.send": _department_staff,
+    # cross-province services (跨省通办): a window clerk applies for a citizen; staff follow applications
+    "xps.apply": _department_staff,
+    "xps.view": _roles(*STAFF, "auditor"),
+    # data sharing under approval (共享): request, review, read under a grant, revoke, usage
+    "sharing.request": _roles("officer", "data_steward"),
+    "sharing.read": _department_staff,
+    "sharing.view": _sharing_party,
+    "sharing.review": _own_department(*REVIEWERS),
+    "sharing.review_authority": _authority_review,
+    "sharing.revoke": _own_or_covering_authority(*REVIEWERS),
+    "sharing.usage": _sharing_kpi,
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),

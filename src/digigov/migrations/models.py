@@ -1,5 +1,6 @@
 """Every table of the operational store, imported so that Base.metadata knows them all."""
 
+from digigov.apps.digital_government.cross_province_services import model as cross_province_model  # noqa: F401
 from digigov.apps.digital_society.people_call_we_act import model as people_call_model  # noqa: F401
 from digigov.audit import model as audit_model  # noqa: F401
 from digigov.core import bus_model, workdays_model  # noqa: F401
@@ -11,6 +12,7 @@ from digigov.platform.federation import model as federation_model  # noqa: F401
 from digigov.platform.indicators import model as indicators_model  # noqa: F401
 from digigov.platform.quality import model as quality_model  # noqa: F401
 from digigov.platform.rules import model as rules_model  # noqa: F401
+from digigov.platform.sharing import model as sharing_model  # noqa: F401
 from digigov.platform.warehouse import model as warehouse_model  # noqa: F401
 
 metadata = Base.metadata

@@ -61,6 +61,7 @@ from digigov.platform.ingest.api import router as ingest_api
 from digigov.platform.opendata.api import router as opendata_api
 from digigov.platform.quality.api import router as quality_api
 from digigov.platform.rules import api as rules_api
+from digigov.platform.sharing.api import router as sharing_api
 from digigov.platform.standards.api import router as standards_api
 from digigov.platform.warehouse.api import router as warehouse_api
 from digigov.web.busy_retry import BusyRetryMiddleware
@@ -80,6 +81,7 @@ from digigov.web.pages import (
 from digigov.web.pages import audit as audit_pages
 from digigov.web.pages import opendata as opendata_pages
 from digigov.web.pages import rules as rules_pages
+from digigov.web.pages import sharing as sharing_pages
 from digigov.web.pages.common import render, wants_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -402,6 +404,7 @@ def create_app(
         cases.router,
         cockpits.router,
         rules_pages.router,
+        sharing_pages.router,  # data sharing: request form, inboxes, grants, usage
         *apps.routers(),
         identity_api,
         audit_api,
@@ -416,6 +419,7 @@ def create_app(
         rules_api.router,
         opendata_pages.router,  # the public open-data portal: no login
         opendata_api,  # CKAN Action API and DCAT-AP catalogue: no login
+        sharing_api,  # data sharing: requests, grants, GET /api/v1/shared/{dataset}
     ):
         app.include_router(router)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.platform.ingest.test_ingest_service import GOOD, make_id, write_csv
 
 from digigov.core.bus_model import OutboxEvent
 from digigov.core.settings import get_settings
@@ -14,7 +15,6 @@ from digigov.core.warehouse import get_warehouse
 from digigov.platform.exchange import changes
 from digigov.platform.ingest import service as ingest
 from digigov.platform.warehouse import governance
-from tests.platform.ingest.test_ingest_service import GOOD, make_id, write_csv
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def test_keyed_loads_give_inserts_updates_and_deletes(session: Session, steward,
     first = ingest.ingest(session, steward, "hz_people_feed", write_csv(tmp_path / "a.csv", list(GOOD[:3])))
     assert first.report["changes"] == {"insert": 3, "update": 0, "delete": 0}
     moved = (GOOD[0][0], GOOD[0][1], GOOD[0][2], GOOD[0][3], "13900000000", GOOD[0][5])  # a new phone number
-    newcomer = ("赵七", make_id("330108", "19991111", "052"), "女", "1999-11-11", "13611112222", "杭州市滨江区江南大道1号")
+    newcomer = ("赵七", make_id("330108", "19991111", "052"), "女", "1999-11-11", "13611112222",
+                "杭州市滨江区江南大道1号")
     second = ingest.ingest(session, steward, "hz_people_feed",
                            write_csv(tmp_path / "b.csv", [moved, GOOD[1], newcomer]))  # GOOD[2] left
     assert second.report["changes"] == {"insert": 1, "update": 1, "delete": 1}

@@ -1,0 +1,1 @@
+"""数字政府 applications (digital government)."""
