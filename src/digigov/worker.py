@@ -29,11 +29,13 @@ log = logging.getLogger("digigov.worker")
 def wire() -> None:
     """Register what this process runs: the installed apps (case types, consumers) and the platform's
     own consumers (signals → cases, event rules)."""
+    from digigov.platform.exchange import feed
     from digigov.platform.rules import service as rules
 
     apps.load()
     supervision.register_consumers()
     rules.register_consumers()
+    feed.register_consumers()
 
 
 @dataclass

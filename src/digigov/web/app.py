@@ -55,6 +55,7 @@ from digigov.platform.cases.model import Case
 from digigov.platform.catalog import text as catalog_text
 from digigov.platform.catalog.api import router as catalog_api
 from digigov.platform.catalog.model import Resource
+from digigov.platform.exchange.api import router as exchange_api
 from digigov.platform.federation.api import router as federation_api
 from digigov.platform.indicators.api import router as indicators_api
 from digigov.platform.ingest.api import router as ingest_api
@@ -419,6 +420,7 @@ def create_app(
         rules_api.router,
         opendata_pages.router,  # the public open-data portal: no login
         opendata_api,  # CKAN Action API and DCAT-AP catalogue: no login
+        exchange_api,  # the change feed (数据高铁)
         sharing_api,  # data sharing: requests, grants, GET /api/v1/shared/{dataset}
     ):
         app.include_router(router)
