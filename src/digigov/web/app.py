@@ -34,6 +34,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import digigov
+import digigov.platform.sharing.federated  # noqa: F401  (registers the sharing.* federation messages)
 from digigov import worker
 from digigov.apps import registry as apps
 from digigov.audit import service as audit
