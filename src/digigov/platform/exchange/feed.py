@@ -106,6 +106,8 @@ def fan_out(session: Session, event: bus.Event) -> None:
                                                     "resync": True, "changes": []},
                         key=f"feed:g{g.id}:{code}:v{version}:resync")
         return
+    for g in grants:
+        _position_row(session, g.id)  # the subscriber is known from its first delivery: its lag is measured
     sent = {g.id: 0 for g in grants}
     after, chunk = 0, 0
     while True:
@@ -155,6 +157,18 @@ def _own_grant(session: Session, actor: Actor, grant_id: int) -> Grant:
     return grant
 
 
+def _position_row(session: Session, grant_id: int) -> Consumer:
+    """The feed's stored position, a bus consumer row (`feed-g<grant>` on `feed.g<grant>`), made on first need.
+    On JetStream the same name is the durable consumer a subscriber keeps, and the lag is read from it."""
+    row = session.get(Consumer, consumer_of(grant_id))
+    if row is None:
+        row = Consumer(durable=consumer_of(grant_id), subjects=subject_of(grant_id), offset=0, attempts=0,
+                       last_error="", delivered=0, updated_at=utcnow())
+        session.add(row)
+        session.flush()
+    return row
+
+
 def _position(session: Session, grant_id: int) -> int:
     row = session.get(Consumer, consumer_of(grant_id))
     return int(row.offset) if row else 0
@@ -199,11 +213,7 @@ def ack(session: Session, actor: Actor, grant_id: int, seq: int) -> int:
     _own_grant(session, actor, grant_id)
     if seq < 0:
         raise InvalidInput("seq is a sequence number from a feed page", field="seq")
-    row = session.get(Consumer, consumer_of(grant_id))
-    if row is None:
-        row = Consumer(durable=consumer_of(grant_id), subjects=subject_of(grant_id), offset=0, attempts=0,
-                       last_error="", delivered=0, updated_at=utcnow())
-        session.add(row)
+    row = _position_row(session, grant_id)
     if seq > row.offset:
         row.delivered = int(row.delivered or 0) + len(list(session.scalars(select(OutboxEvent.seq).where(
             OutboxEvent.subject == subject_of(grant_id), OutboxEvent.seq > row.offset, OutboxEvent.seq <= seq))))
