@@ -247,3 +247,17 @@ def test_the_demo_publishes_open_datasets_of_grade_1_only(built: Built) -> None:
         assert built.report.data is not None and built.report.data.derived[spec.code] > 0
     for code in ("ps_household", "ca_subsistence", "mr_enterprise", "topic_claims_after_death"):
         assert code not in listed  # personal data stays shared-only
+
+
+def test_the_demo_shares_data_in_every_state_a_user_meets(built: Built) -> None:
+    from digigov.platform.sharing import service as sharing
+
+    s = built.session
+    assert {k: v for k, v in built.report.sharing.items() if k != "made"} == {
+        "granted": 2, "owner_review": 1, "refused": 1}
+    officer = actor(s, "hz_civil_officer")
+    (grant,) = sharing.grants(s, officer)
+    assert "住所" not in grant.fields and grant.row_filter  # narrowed by the steward, filtered to Hangzhou
+    assert [u.calls for u in sharing.usage(s, officer)] == [3]
+    assert [r.purpose for r in sharing.inbox(s, actor(s, "zj_market_steward"))] == [
+        "社会保险参保扩面：新设立企业名单"]

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digigov.demo import content, department_data
+from digigov.demo import content, department_data, sharing_demo
 from digigov.demo.people import DemoUser, seed_users
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
@@ -51,6 +51,7 @@ class BuildReport:
     verdicts: dict[str, int] = field(default_factory=dict)  # duplicate checks run by this build
     data: department_data.DataReport | None = None  # the departments' data loads (when a data directory is given)
     apps: dict[str, Any] = field(default_factory=dict)  # what the installed applications' demos made
+    sharing: dict[str, int] = field(default_factory=dict)  # sharing requests by state (with the departments' data)
     elapsed: float = 0.0  # seconds
 
     @property
@@ -383,6 +384,7 @@ def build(
     if data_dir is not None:
         report.data = department_data.load(session, actor, size=scale, seed=seed, directory=data_dir,
                                            progress=report_progress)
+        report.sharing = sharing_demo.build(session)
     report.apps = _apps(session, actor, scale, seed, data_dir, report_progress)
     report.counts = _resource_counts(session)
     report.counts["department"] = int(session.scalar(select(func.count()).select_from(Department)) or 0)

@@ -25,6 +25,7 @@ class OpenSpec:
     sql: str
     lineage: dict[str, list[str]]
     grades: dict[str, tuple[str, str]] = field(default_factory=dict)  # a steward's grade, with the reason
+    frequency: str = "每月"  # rebuilt when its sources load; published monthly
 
 
 SPECS = (
@@ -59,6 +60,7 @@ SPECS = (
         {c: [f"mr_food_licence.{c}"] for c in ("许可证编号", "经营者名称", "主体业态", "经营项目", "发证日期",
                                                 "有效期至", "发证机关")},
         {"发证机关": ("L1", "发证机关是行政机关的名称，随许可决定依法公示（《行政许可法》第四十条）")},
+        frequency="每周",
     ),
 )
 
@@ -72,5 +74,6 @@ def build(session: Session, actor: Actor) -> dict[str, int]:
                               description=spec.description, sql=spec.sql, column_sources=spec.lineage,
                               grade_reasons=spec.grades,
                               owner_department=owner.id)
+        ds.update_frequency = spec.frequency
         out[spec.code] = ds.row_count
     return out
