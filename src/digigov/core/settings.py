@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                                                "envelope's timestamp may show; nonces are kept twice as long")
     federation_timeout_seconds: float = Field(default=10.0, gt=0, description="How long a send waits for the peer")
     federation_max_message_bytes: int = Field(default=8 * 1024**2, gt=0, description="Largest envelope accepted")
+    federation_rate_per_minute: int = Field(default=600, ge=1, description="Messages per minute one address may "
+                                            "send to /federation/v1/messages before 429")
+    federation_rate_burst: int = Field(default=100, ge=1, description="Messages one address may send at once "
+                                       "before the per-minute rate applies")
     federation_anchor_valid_days: int = Field(default=365, gt=0, description="Validity of an exported trust anchor")
     # Open data portal (开放): the public catalogue, its CKAN-compatible API and DCAT-AP feed
     open_rate_per_minute: int = Field(default=120, ge=1, description="Requests per minute one address may make to "

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from opendata_helpers import LICENCE_COLS, licence_rows, make_app, make_dataset
 from sqlalchemy.orm import Session
 
-from digigov.platform.opendata.ratelimit import TokenBucket
+from digigov.core.ratelimit import TokenBucket
 
 
 def test_the_bucket_refills_at_the_rate_and_holds_the_burst() -> None:

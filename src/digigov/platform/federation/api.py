@@ -3,7 +3,8 @@
 Neither needs a login, a token or a CSRF token (they never read the caller's session): the envelope
 authenticates itself. Every answer to a message is a signed envelope, a refusal included, with the HTTP
 status of its reason (see `envelope.REFUSAL_STATUS`); only an instance without a federation identity
-answers 503 unsigned.
+answers 503 unsigned, and an address over its rate (`federation_rate_per_minute`, `federation_rate_burst`)
+429 unsigned with Retry-After, before anything is read or verified.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from digigov.core.db import unit_of_work
 from digigov.core.errors import DigigovError
 from digigov.core.http import DB
+from digigov.core.ratelimit import TokenBucket
 from digigov.core.settings import Settings
 from digigov.platform.federation import envelope
 from digigov.platform.federation import service as federation
@@ -73,6 +75,7 @@ _REFUSED = {"model": EnvelopeOut, "description": "Refused: a signed `error` enve
 MESSAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": EnvelopeOut, "description": "The signed answer"},
     **{status: _REFUSED for status in sorted(set(envelope.REFUSAL_STATUS.values()) | {403, 404, 409, 422})},
+    429: {"model": PlainError, "description": "Too many messages from this address; see Retry-After (unsigned)"},
     503: {"model": PlainError, "description": "This instance has no federation identity yet (unsigned)"},
 }
 REQUEST_BODY = {
@@ -97,6 +100,14 @@ async def _read(request: Request, limit: int) -> bytes | None:
     return bytes(data)
 
 
+def _limiter(request: Request, settings: Settings) -> TokenBucket:
+    bucket: TokenBucket | None = getattr(request.app.state, "federation_limiter", None)
+    if bucket is None:
+        bucket = request.app.state.federation_limiter = TokenBucket(settings.federation_rate_per_minute,
+                                                                    settings.federation_rate_burst)
+    return bucket
+
+
 def _receive(factory: sessionmaker[Session], raw: bytes | None, settings: Settings) -> tuple[int, dict[str, Any]]:
     try:
         with unit_of_work(factory) as session:
@@ -110,6 +121,10 @@ def _receive(factory: sessionmaker[Session], raw: bytes | None, settings: Settin
 async def messages(request: Request) -> JSONResponse:
     """Verify the envelope, dispatch it by kind, answer with a signed envelope bound to it."""
     settings: Settings = request.app.state.settings
+    wait = _limiter(request, settings).take(request.client.host if request.client else "unknown")
+    if wait:  # before reading or verifying anything: a flood costs no signature checks or store work
+        return JSONResponse({"error": "too_many_requests", "message": f"too many messages; retry in {wait} s"},
+                            status_code=429, headers={"Retry-After": str(wait)})
     raw = await _read(request, settings.federation_max_message_bytes)
     status, answer = await run_in_threadpool(_receive, request.app.state.session_factory, raw, settings)
     return JSONResponse(answer, status_code=status)

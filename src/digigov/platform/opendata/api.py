@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from digigov.core.errors import DigigovError
 from digigov.core.http import DB
+from digigov.core.ratelimit import TokenBucket
 from digigov.platform.opendata import ckan, dcat, service
-from digigov.platform.opendata.ratelimit import TokenBucket
 
 router = APIRouter(tags=["open data (CKAN API, DCAT)"])
 
