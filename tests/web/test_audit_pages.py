@@ -17,7 +17,7 @@ def test_auditor_sees_the_log_filters_it_and_verifies_the_chain(login) -> None: 
     r = auditor.get("/audit?action=auth.&result=ok&lang=en")
     assert r.status_code == 200 and "Audit log" in r.text and "user.create" not in r.text
     r = auditor.post("/audit/verify", headers={"HX-Request": "true", "X-CSRF-Token": auditor.csrf})
-    assert r.status_code == 200 and "哈希链完整" in r.text
+    assert r.status_code == 200 and "哈希链完整" in r.text and "跨域消息日志完整" in r.text
 
 
 def test_others_are_refused_and_the_refusal_is_logged(login, session: Session) -> None:  # type: ignore[no-untyped-def]

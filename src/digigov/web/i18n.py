@@ -260,6 +260,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.seq": ("序号", "Seq"),
     "audit.verify": ("校验哈希链", "Verify the chain"),
     "audit.verify_ok": ("哈希链完整：已校验 {checked} 条记录。", "Chain intact: {checked} records checked."),
+    "audit.messages_ok": ("跨域消息日志完整：已校验 {checked} 条消息。",
+                          "Federation message log intact: {checked} messages checked."),
+    "audit.messages_bad": ("跨域消息日志在第 {seq} 条断裂：{reason}（此前 {checked} 条校验通过）。",
+                           "Federation message log broken at message {seq}: {reason} ({checked} before it verified)."),
     "audit.verify_bad": (
         "哈希链被破坏：第 {seq} 条记录，{reason}（已校验 {checked} 条）。",
         "Chain broken at record {seq}: {reason} ({checked} checked).",

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from digigov.audit import service as audit
 from digigov.core.http import DB, Lang
 from digigov.identity.http import CurrentActor
+from digigov.platform.federation import log as federation_log
 from digigov.web.pages.common import pagination, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,4 +56,5 @@ def audit_page(
 def verify_chain(request: Request, actor: CurrentActor, session: DB, lang: Lang) -> Response:
     """Verify the chain; answers the htmx button with the result banner."""
     res = audit.verify(session, actor)
-    return render(request, "partials/verify_result.html", {"result": res}, lang=lang)
+    messages = federation_log.verify(session, actor)  # the federation message log is hash-chained too
+    return render(request, "partials/verify_result.html", {"result": res, "messages": messages}, lang=lang)
