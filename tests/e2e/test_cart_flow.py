@@ -8,24 +8,11 @@ import re
 from typing import Any
 
 from playwright.sync_api import expect
+from tests.e2e.e2e_helpers import log_in, log_out
 
 POPULATION = "杭州市人口基础信息"  # owned by 杭州市公安局
 SOCIAL_INSURANCE = "杭州市社保参保信息"  # owned by 杭州市人力资源和社会保障局
 PURPOSE = "西湖区流行病学调查：核对辖区常住人口与参保状态"
-
-
-def log_in(page: Any, server: dict[str, Any], username: str) -> None:
-    user = server["users"][username]
-    page.goto(server["url"] + "/login")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", user.password)
-    page.click("form.form button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-def log_out(page: Any) -> None:
-    page.click("form.logout button")
-    expect(page).to_have_url(re.compile(r"/login"))
 
 
 def approve_in_inbox(page: Any, server: dict[str, Any], name: str, comment: str) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
+from tests.e2e.e2e_helpers import log_in, log_out
 from tests.platform.sharing.sharing_helpers import PEOPLE_COLS, PEOPLE_ROWS, make_dataset
 
 from digigov.core.db import make_engine, make_session_factory, unit_of_work
@@ -23,20 +24,6 @@ pytestmark = pytest.mark.e2e
 
 CODE = "e2e_share_people"
 PURPOSE = "西湖区高龄津贴发放核对"
-
-
-def log_in(page: Any, server: dict[str, Any], username: str) -> None:
-    user = server["users"][username]
-    page.goto(server["url"] + "/login")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", user.password)
-    page.click("form.form button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-def log_out(page: Any) -> None:
-    page.click("form.logout button")
-    expect(page).to_have_url(re.compile(r"/login"))
 
 
 def test_request_narrowed_approval_then_api_read(page: Any, live_server: dict[str, Any]) -> None:
