@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from digigov.platform.opendata.serving import EXPORT_BATCH, csv_cell
 from digigov.platform.sharing import reader
-from digigov.platform.sharing.service import ExportPlan
+from digigov.platform.sharing.serving import ExportPlan
 from digigov.platform.standards import sqlfuncs
 
 
