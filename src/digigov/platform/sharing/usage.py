@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from digigov.core.clock import utcnow
 from digigov.core.errors import InvalidInput
+from digigov.core.ratelimit import TokenBucket
 from digigov.identity.actor import Actor
 from digigov.identity.model import Department
 from digigov.identity.permissions import jurisdiction_prefix, require
-from digigov.platform.opendata.ratelimit import TokenBucket
 from digigov.platform.sharing.common import RateLimited, aware, beijing_day, seconds_to_next_day
 from digigov.platform.sharing.model import Usage
 
