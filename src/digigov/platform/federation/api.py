@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -108,17 +108,19 @@ def _limiter(request: Request, settings: Settings) -> TokenBucket:
     return bucket
 
 
-def _receive(factory: sessionmaker[Session], raw: bytes | None, settings: Settings) -> tuple[int, dict[str, Any]]:
+def _receive(factory: sessionmaker[Session], raw: bytes | None, settings: Settings) -> Response:
     try:
         with unit_of_work(factory) as session:
-            return federation.receive(session, raw, settings=settings)
+            status, answer = federation.receive_sealed(session, raw, settings=settings)
     except DigigovError as exc:  # no identity: nothing to sign with
-        return 503, {"error": exc.key or exc.code, "message": exc.message}
+        return JSONResponse({"error": exc.key or exc.code, "message": exc.message}, status_code=503)
+    # The answer's canonical JSON, byte for byte the text its log row keeps (committed above).
+    return Response(answer.text().encode("utf-8"), status_code=status, media_type="application/json")
 
 
 @router.post("/messages", responses=MESSAGE_RESPONSES, openapi_extra={"requestBody": REQUEST_BODY},
              summary="Receive a signed envelope from a trusted instance")
-async def messages(request: Request) -> JSONResponse:
+async def messages(request: Request) -> Response:
     """Verify the envelope, dispatch it by kind, answer with a signed envelope bound to it."""
     settings: Settings = request.app.state.settings
     wait = _limiter(request, settings).take(request.client.host if request.client else "unknown")
@@ -126,8 +128,7 @@ async def messages(request: Request) -> JSONResponse:
         return JSONResponse({"error": "too_many_requests", "message": f"too many messages; retry in {wait} s"},
                             status_code=429, headers={"Retry-After": str(wait)})
     raw = await _read(request, settings.federation_max_message_bytes)
-    status, answer = await run_in_threadpool(_receive, request.app.state.session_factory, raw, settings)
-    return JSONResponse(answer, status_code=status)
+    return await run_in_threadpool(_receive, request.app.state.session_factory, raw, settings)
 
 
 @router.get("/anchor", response_model=AnchorOut, responses={503: {"model": PlainError,

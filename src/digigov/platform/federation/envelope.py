@@ -24,9 +24,9 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -95,6 +95,12 @@ class Envelope:
     body: dict[str, Any]
     signature: str
 
+    # The canonical JSON of the body and of the whole envelope, computed at most once per envelope (seal
+    # makes both from the bytes it signs and hashes; a parsed one on first use). Not fields: an envelope's
+    # equality and repr are its content. Its header and body are not changed after it is made.
+    _canonical_body: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def sender(self) -> str:
         return str(self.header["sender"])
@@ -134,9 +140,25 @@ class Envelope:
     def as_dict(self) -> dict[str, Any]:
         return {"header": self.header, "body": self.body, "signature": self.signature}
 
+    def canonical_body(self) -> bytes:
+        """The canonical JSON of the body (what body_sha256 covers)."""
+        if self._canonical_body is None:
+            object.__setattr__(self, "_canonical_body", canonical(self.body))
+        return cast(bytes, self._canonical_body)
+
     def text(self) -> str:
         """The envelope as canonical JSON text (what is sent and what the message log keeps)."""
-        return canonical(self.as_dict()).decode("utf-8")
+        if self._text is None:
+            object.__setattr__(self, "_text", _assemble(self.canonical_body(), canonical(self.header),
+                                                         self.signature))
+        return cast(str, self._text)
+
+
+def _assemble(body: bytes, header: bytes, signature: str) -> str:
+    """canonical(envelope.as_dict()) from the canonical body and header: the members in sorted order (body,
+    header, signature), so the same text without encoding the body a second time."""
+    return b"".join((b'{"body":', body, b',"header":', header, b',"signature":', canonical(signature),
+                     b"}")).decode("utf-8")
 
 
 def _signing_input(header: dict[str, Any]) -> bytes:
@@ -147,13 +169,18 @@ def seal(private_key: Ed25519PrivateKey, key_id: str, *, sender: str, recipient:
          purpose: str, kind: str, body: dict[str, Any], in_reply_to: str = "", now: datetime | None = None,
          nonce: str | None = None) -> Envelope:
     """A new envelope carrying `body`, signed with `private_key` (whose id is `key_id`)."""
+    body_json = canonical(body)
     header = {
         "version": VERSION, "sender": sender, "sender_key": key_id, "department": department, "purpose": purpose,
         "kind": kind, "recipient": recipient, "timestamp": iso(now or utcnow()), "nonce": nonce or new_nonce(),
-        "in_reply_to": in_reply_to, "body_sha256": body_digest(body),
+        "in_reply_to": in_reply_to, "body_sha256": hashlib.sha256(body_json).hexdigest(),
     }
-    signature = base64.b64encode(private_key.sign(_signing_input(header))).decode("ascii")
-    return Envelope(header, body, signature)
+    header_json = canonical(header)
+    signature = base64.b64encode(private_key.sign(SIGNING_CONTEXT + header_json)).decode("ascii")
+    env = Envelope(header, body, signature)
+    object.__setattr__(env, "_canonical_body", body_json)
+    object.__setattr__(env, "_text", _assemble(body_json, header_json, signature))
+    return env
 
 
 def signature_ok(env: Envelope, public_key: Ed25519PublicKey) -> bool:
@@ -165,7 +192,7 @@ def signature_ok(env: Envelope, public_key: Ed25519PublicKey) -> bool:
 
 
 def check_body(env: Envelope) -> None:
-    if body_digest(env.body) != env.header["body_sha256"]:
+    if hashlib.sha256(env.canonical_body()).hexdigest() != env.header["body_sha256"]:
         raise Refusal("body_hash_mismatch", "the body does not match the body_sha256 of the signed header")
 
 

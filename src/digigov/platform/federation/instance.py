@@ -131,13 +131,16 @@ def rotate_key(session: Session, actor: Actor, *, settings: Settings | None = No
     return new
 
 
+_IDENTITY = (select(INSTANCE_TABLE.c.instance_id, INSTANCE_TABLE.c.name, INSTANCE_TABLE.c.base_url,
+                    KEY_TABLE.c.key_id)
+             .join(KEY_TABLE, KEY_TABLE.c.instance_id == INSTANCE_TABLE.c.instance_id)
+             .where(INSTANCE_TABLE.c.is_self.is_(True), KEY_TABLE.c.status == "active"))  # built once
+
+
 def identity(session: Session, settings: Settings | None = None) -> Identity:
     """This instance's identity and signing key (created on first use when the settings name an id)."""
     settings = settings or get_settings()
-    query = (select(INSTANCE_TABLE.c.instance_id, INSTANCE_TABLE.c.name, INSTANCE_TABLE.c.base_url, KEY_TABLE.c.key_id)
-             .join(KEY_TABLE, KEY_TABLE.c.instance_id == INSTANCE_TABLE.c.instance_id)
-             .where(INSTANCE_TABLE.c.is_self.is_(True), KEY_TABLE.c.status == "active"))
-    row = session.connection().execute(query).first()  # Core: this runs on every message
+    row = session.connection().execute(_IDENTITY).first()  # Core: this runs on every message
     if row is None:
         if not settings.federation_instance_id:
             raise Conflict("federation is not initialised", key="federation_not_initialised")
@@ -145,15 +148,22 @@ def identity(session: Session, settings: Settings | None = None) -> Identity:
         _init(session, system, settings.federation_instance_id,
               settings.federation_name or settings.federation_instance_id,
               settings.federation_base_url or f"http://{settings.host}:{settings.port}", settings)
-        row = session.connection().execute(query).one()
+        row = session.connection().execute(_IDENTITY).one()
+    return identity_of(session, settings, row.instance_id, row.name, row.base_url, row.key_id)
+
+
+def identity_of(session: Session, settings: Settings, instance_id: str, name: str, base_url: str,
+                key_id: str) -> Identity:
+    """The Identity of this instance's row and active key as just read from the store, with its private key
+    (read from its file once per process: a key file never changes, and a rotation gives a new key id)."""
     directory = key_dir(settings)
-    if not keys.is_loaded(directory, row.key_id):  # first use in this process: drop the files of retired keys
+    if not keys.is_loaded(directory, key_id):  # first use in this process: drop the files of retired keys
         retired = set(session.scalars(select(FederationKey.key_id).where(
-            FederationKey.instance_id == row.instance_id, FederationKey.status == "retired")))
+            FederationKey.instance_id == instance_id, FederationKey.status == "retired")))
         keys.remove(directory, retired & keys.key_files(directory))
     try:
-        private = keys.load_private(directory, row.key_id)
+        private = keys.load_private(directory, key_id)
     except FileNotFoundError:
-        raise Conflict(f"the private key file of {row.key_id} is missing", key="federation_key_missing",
-                       key_id=row.key_id) from None
-    return Identity(row.instance_id, row.name, row.base_url, row.key_id, private)
+        raise Conflict(f"the private key file of {key_id} is missing", key="federation_key_missing",
+                       key_id=key_id) from None
+    return Identity(instance_id, name, base_url, key_id, private)

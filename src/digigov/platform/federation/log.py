@@ -32,6 +32,8 @@ HASHED_FIELDS = ("seq", "at", "direction", "peer", "kind", "nonce", "in_reply_to
                  "result", "reason", "status", "envelope", "prev_hash")
 MAX_RAW = 64 * 1024
 _TABLE = cast(Table, FederationMessage.__table__)  # of a malformed message's text kept in the log
+_TAIL = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)  # built once
+_INSERT = _TABLE.insert()
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class Entry:
         return cls(direction, peer[:64], result, status, data[:MAX_RAW].decode("utf-8", "replace"), reason=reason)
 
 
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+
 def digest(values: Mapping[str, Any]) -> str:
     """SHA-256 of a log row's hashed fields."""
     return hashlib.sha256(canonical_json({f: values[f] for f in HASHED_FIELDS}).encode("utf-8")).hexdigest()
@@ -72,17 +77,17 @@ def append(session: Session, entries: Sequence[Entry]) -> list[int]:
     conn = session.connection()  # Core statements: this runs twice per exchange
     if conn.dialect.name == "postgresql":
         chain_lock(conn, _PG_LOCK_KEY)
-    last = conn.execute(select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)).first()
+    last = conn.execute(_TAIL).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = iso(utcnow())
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
-        row = {f.name: getattr(entry, f.name) for f in fields(Entry)}
+        row = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
         row.update(seq=seq, at=at, prev_hash=prev)
         row["hash"] = prev = digest(row)
         rows.append(row)
-    conn.execute(_TABLE.insert(), rows)
+    conn.execute(_INSERT, rows)
     return [r["seq"] for r in rows]
 
 

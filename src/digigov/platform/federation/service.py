@@ -22,14 +22,14 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, and_, delete, select
+from sqlalchemy import Table, and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,7 @@ from digigov.platform.federation.instance import (
     MAX_URL,
     Identity,
     identity,
+    identity_of,
     init,
     key_dir,
     rotate_key,
@@ -63,7 +64,8 @@ from digigov.platform.federation.model import FederationInstance, FederationKey,
 _NONCE = cast(Table, FederationNonce.__table__)
 _LAST_PRUNE: dict[str, float] = {}  # store URL -> time.monotonic() of the last nonce pruning
 __all__ = ["ANCHOR_PATH", "MESSAGES_PATH", "Identity", "Inbound", "PeerRefused", "Reply", "export_anchor", "handler",
-           "identity", "import_anchor", "init", "key_dir", "kinds", "list_peers", "ping", "receive", "register",
+           "identity", "import_anchor", "init", "key_dir", "kinds", "list_peers", "ping", "receive", "receive_sealed",
+           "register",
            "revoke_peer", "rotate_key", "self_instance", "send"]
 
 MESSAGES_PATH = "/federation/v1/messages"
@@ -199,14 +201,39 @@ def _trusted(peer_revoked: datetime | None, valid_from: datetime | None, valid_u
     return ""
 
 
-def _public_key(session: Session, sender: str, key_id: str, now: datetime) -> Ed25519PublicKey:
-    """The active key `key_id` of a trusted peer `sender`; Refusal naming why not."""
-    i, k = INSTANCE_TABLE.c, KEY_TABLE.c
-    row = session.connection().execute(
-        select(i.is_self, i.revoked_at, i.valid_from, i.valid_until, k.public_key, k.status)
-        .outerjoin(KEY_TABLE, and_(k.instance_id == i.instance_id, k.key_id == key_id))
-        .where(i.instance_id == sender)
-    ).first()
+_I, _K, _D = INSTANCE_TABLE.c, KEY_TABLE.c, cast(Table, Department.__table__).c
+_PARTY = (_I.instance_id, _I.is_self, _I.name, _I.base_url, _I.revoked_at, _I.valid_from, _I.valid_until,
+          _K.key_id, _K.public_key, _K.status)
+# The statements of the message path, built once. Each message reads this instance (its active key) and the
+# other party (its key or keys) in one statement, afresh: a revocation, a rotation or a replaced anchor
+# committed by anyone (the CLI included) holds from the very next message.
+_RECEIVER_READ = (  # this instance with its active key; the sender with the key the envelope names
+    select(*_PARTY)
+    .outerjoin(KEY_TABLE, and_(_K.instance_id == _I.instance_id,
+                               or_(and_(_I.is_self.is_(True), _K.status == "active"),
+                                   and_(_I.is_self.is_(False), _K.key_id == bindparam("key_id")))))
+    .where(or_(_I.is_self.is_(True), _I.instance_id == bindparam("sender"))))
+_SENDER_READ = (  # this instance and the peer, each with its active key(s); the sender's department code
+    select(*_PARTY, select(_D.code).where(_D.id == bindparam("department_id")).scalar_subquery().label("department"))
+    .outerjoin(KEY_TABLE, and_(_K.instance_id == _I.instance_id, _K.status == "active"))
+    .where(or_(_I.is_self.is_(True), _I.instance_id == bindparam("peer"))))
+_PRUNE_NONCES = delete(_NONCE).where(_NONCE.c.seen_at < bindparam("before"))
+_CLAIM_NONCE = {name: dialect.insert(_NONCE).on_conflict_do_nothing().returning(_NONCE.c.nonce)
+                for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+def _me(session: Session, settings: Settings, rows: Sequence[Any]) -> Identity:
+    """This instance's Identity from the rows of a read above (created on first use, or Conflict, as
+    `identity` does when they hold no self row with an active key)."""
+    row = next((r for r in rows if r.is_self and r.key_id is not None), None)
+    if row is None:
+        return identity(session, settings)
+    return identity_of(session, settings, row.instance_id, row.name, row.base_url, row.key_id)
+
+
+def _sender_key(row: Any, sender: str, key_id: str, now: datetime) -> Ed25519PublicKey:
+    """The key `key_id` of the sender's row (from _RECEIVER_READ), if the sender is trusted now and the key
+    is an active one of its; Refusal naming why not."""
     if row is None or row.is_self:
         raise Refusal("unknown_sender", f"{sender} is not a trusted instance here")
     why = _trusted(row.revoked_at, row.valid_from, row.valid_until, now)
@@ -297,11 +324,10 @@ def _claim_nonce(session: Session, env: Envelope, now: datetime, settings: Setti
     window = 2 * settings.federation_max_skew_seconds
     store = conn.engine.url.render_as_string()
     if time.monotonic() - _LAST_PRUNE.get(store, -math.inf) >= window / 10:
-        conn.execute(delete(_NONCE).where(_NONCE.c.seen_at < now - timedelta(seconds=window)))
+        conn.execute(_PRUNE_NONCES, {"before": now - timedelta(seconds=window)})
         _LAST_PRUNE[store] = time.monotonic()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    claimed = conn.execute(dialect.insert(_NONCE).values(sender=env.sender, nonce=env.nonce, seen_at=now)
-                           .on_conflict_do_nothing().returning(_NONCE.c.nonce)).first()
+    claimed = conn.execute(_CLAIM_NONCE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
+                           {"sender": env.sender, "nonce": env.nonce, "seen_at": now}).first()
     if claimed is None:
         raise Refusal("replay", f"the nonce {env.nonce} of {env.sender} was seen before")
 
@@ -319,15 +345,32 @@ def _dispatch(fn: Handler, message: Inbound) -> tuple[int, dict[str, Any], str]:
 def receive(session: Session, raw: bytes | None, *, settings: Settings | None = None) -> tuple[int, dict[str, Any]]:
     """Verify, dispatch and answer one incoming message; (HTTP status, signed answer envelope). `raw` None
     means the message was larger than the settings allow. Conflict when this instance has no identity."""
+    status, answer = receive_sealed(session, raw, settings=settings)
+    return status, answer.as_dict()
+
+
+def receive_sealed(session: Session, raw: bytes | None, *,
+                   settings: Settings | None = None) -> tuple[int, Envelope]:
+    """As `receive`, the answer as an Envelope: its `text()` is the canonical JSON the log keeps, which the
+    HTTP endpoint sends as it is."""
     settings = settings or get_settings()
-    me = identity(session, settings)
     now = utcnow()
     env: Envelope | None = None
+    unreadable: Refusal | None = None
     try:
         if raw is None or len(raw) > settings.federation_max_message_bytes:
             raise Refusal("too_large", f"the message is larger than {settings.federation_max_message_bytes} bytes")
         env = envelope.parse(raw)
-        _authenticate(env, _public_key(session, env.sender, env.sender_key, now))
+    except Refusal as refused:
+        unreadable = refused
+    rows = session.connection().execute(_RECEIVER_READ, {"sender": env.sender if env else "",
+                                                         "key_id": env.sender_key if env else ""}).all()
+    me = _me(session, settings, rows)
+    try:
+        if unreadable is not None or env is None:
+            raise unreadable or Refusal("malformed", "the message is not an envelope")
+        sender = next((r for r in rows if r.instance_id == env.sender), None)
+        _authenticate(env, _sender_key(sender, env.sender, env.sender_key, now))
         if env.recipient != me.instance_id:
             raise Refusal("wrong_recipient", f"this is {me.instance_id}, not {env.recipient}")
         envelope.check_fresh(env, now, settings.federation_max_skew_seconds)
@@ -341,13 +384,13 @@ def receive(session: Session, raw: bytes | None, *, settings: Settings | None = 
                     else Entry.raw("in", "", raw or b"", "refused", refused.status, refused.code))
         _log_receipt(session, env, [incoming, Entry.of("out", answer, "sent", refused.status, refused.code)],
                      refused.status, refused.code)
-        return refused.status, answer.as_dict()
+        return refused.status, answer
     status, body, reason = _dispatch(fn, Inbound(session, settings, _remote_actor(env), env.sender, env.department,
                                                  env.purpose, env.kind, env.nonce, me.instance_id, env.body))
     answer = _answer(me, env, env.kind if status < 400 else ERROR_KIND, body)
     _log_receipt(session, env, [Entry.of("in", env, "accepted", status, reason),
                                 Entry.of("out", answer, "sent", status, reason)], status, reason)
-    return status, answer.as_dict()
+    return status, answer
 
 
 def _log_receipt(session: Session, env: Envelope | None, entries: list[Entry], status: int, reason: str) -> None:
@@ -413,16 +456,21 @@ def send(session: Session, actor: Actor, peer_id: str, kind: str, body: dict[str
         raise InvalidInput(f"bad message kind {str(kind)[:64]!r}", key="federation_kind", field="kind")
     if not isinstance(body, dict):
         raise InvalidInput("the body must be an object", key="not_text", field="body")
-    department = _department_code(session, actor)
+    if actor.department_id is None:
+        raise InvalidInput("the sender must belong to a department", key="federation_department_required")
     settings = settings or get_settings()
-    me = identity(session, settings)
-    i, k = INSTANCE_TABLE.c, KEY_TABLE.c
-    rows = session.connection().execute(  # the peer with its active key(s), which must sign the answer
-        select(i.instance_id, i.base_url, i.revoked_at, i.valid_from, i.valid_until, k.key_id, k.public_key)
-        .outerjoin(KEY_TABLE, and_(k.instance_id == i.instance_id, k.status == "active"))
-        .where(i.instance_id == peer_id, i.is_self.is_(False))
-    ).all() if isinstance(peer_id, str) else []
-    peer = rows[0] if rows else None
+    params = {"department_id": actor.department_id, "peer": peer_id if isinstance(peer_id, str) else ""}
+    rows = session.connection().execute(_SENDER_READ, params).all()
+    if not rows:  # no federation identity yet: name what is missing, in the order a sender meets it
+        _department_code(session, actor)
+        identity(session, settings)  # creates it from the settings, or Conflict
+        rows = session.connection().execute(_SENDER_READ, params).all()
+    if rows[0].department is None:
+        raise InvalidInput("the sender must belong to a department", key="federation_department_required")
+    department = str(rows[0].department)
+    me = _me(session, settings, rows)
+    peer_rows = [r for r in rows if not r.is_self and r.instance_id == peer_id]  # with its active key(s)
+    peer = peer_rows[0] if peer_rows else None
     if peer is None:
         raise NotFound(f"no trusted instance {str(peer_id)[:64]}", key="federation_peer_unknown",
                        instance=str(peer_id)[:64])
@@ -440,7 +488,7 @@ def send(session: Session, actor: Actor, peer_id: str, kind: str, body: dict[str
         reply = Reply(False, 0, "unreachable", f"{peer.base_url} did not answer: {exc}", {}, request, None)
         entries = [Entry.of("out", request, "failed", 0, "unreachable")]
     else:
-        active = {r.key_id: r.public_key for r in rows if r.key_id is not None}
+        active = {r.key_id: r.public_key for r in peer_rows if r.key_id is not None}
         reply, incoming = _read_answer(response, request, me, active, settings)
         entries = [Entry.of("out", request, "sent", response.status_code, reply.reason), incoming]
     seqs = append(session, entries)
