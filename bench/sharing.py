@@ -1,4 +1,4 @@
-"""Benchmark: `GET /api/v1/shared/{dataset}` (bearer token, grant check, masking in SQL, row filter, usage counter
+"""Benchmark: `GET /api/v1/shared/{dataset}` (bearer token, grant check, masking, row filter, usage counter
 and audit record committed per call) against a bare endpoint in the same app that returns the same rows from the
 same warehouse table with none of that.
 
@@ -259,7 +259,7 @@ def main() -> None:
     main_result = results.get("postgresql", results["sqlite"])
     print(json.dumps({
         "bench": "sharing", "size": args.size,
-        "ours": {"name": "GET /api/v1/shared/{dataset}: bearer token, active grant, masking in SQL, row filter, "
+        "ours": {"name": "GET /api/v1/shared/{dataset}: bearer token, active grant, masking, row filter, "
                          "usage counter and audit record committed per call", "rows": rows, "page": PAGE,
                  **{k: v["ours"] for k, v in results.items()}},
         "baseline": {"name": "bare endpoint in the same app: same columns, table and filter, in clear, no "

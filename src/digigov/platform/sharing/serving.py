@@ -34,7 +34,6 @@ from digigov.platform.sharing.common import READ_CHANNELS, beijing_day
 from digigov.platform.sharing.grants import CompiledGrant, FieldSpec, compile_grant, field_specs
 from digigov.platform.sharing.model import Grant, Usage
 from digigov.platform.sharing.usage import count, remaining, take_rate
-from digigov.platform.standards import sqlfuncs
 from digigov.platform.warehouse.model import Dataset, DatasetField
 
 
@@ -153,13 +152,14 @@ def read(session: Session, actor: Actor, code: str, *, limit: int = 100, offset:
         where, params = plan.where, list(plan.params)
         if cursor is not None:
             where, params = f"({where}) AND t._record > ?", [*params, int(cursor)]
-        sql = (f"SELECT {plan.select_list} FROM {plan.table} AS t WHERE {where} "  # noqa: S608
+        # a page is masked in Python: DuckDB rebuilds the masking expressions on every run (3-4 ms a call,
+        # however few rows); exports stream every row through the SQL twins instead
+        sql = (f"SELECT {plan.clear_list} FROM {plan.table} AS t WHERE {where} "  # noqa: S608
                f"ORDER BY t._record LIMIT {limit} OFFSET {0 if cursor is not None else offset}")
         with reader.connect() as con:
-            if plan.needs_udf:
-                sqlfuncs.register(con)
             rows = con.execute(sql, params).fetchall()
-    records = [{"_id": r[0], **{c: json_value(v) for c, v in zip(plan.columns, r[1:], strict=True)}} for r in rows]
+    records = [{"_id": r[0], **{c: json_value(v) for c, v in zip(plan.columns, plan.mask_row(r[1:]), strict=True)}}
+               for r in rows]
     count(session, grant, len(records), now)
     audit.record(session, actor, "sharing.read", "dataset", code, purpose=grant.purpose,
                  detail={"grant": grant.id, "channel": "api", "fields": list(plan.columns), "masked": plan.masked,
