@@ -31,7 +31,9 @@ def test_request_approve_revoke_through_the_pages(login, session: Session) -> No
     assert r.status_code == 303 and re.search(r"/sharing/requests/\d+$", r.headers["location"]), r.headers
     url = r.headers["location"]
     request_id = url.rsplit("/", 1)[1]
-    assert "待数源部门审核" in officer.get(url).text
+    page = officer.get(url).text
+    assert "待数源部门审核" in page
+    assert "age · L1 · 不脱敏" in page and "phone · L2 · 不脱敏" in page  # L1 is never masked; phone asked in clear
 
     steward = login(STEWARD)
     assert f"/sharing/requests/{request_id}" in steward.get("/sharing/inbox").text
