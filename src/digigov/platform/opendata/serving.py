@@ -13,7 +13,7 @@ import io
 import json
 import math
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -184,17 +184,21 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_chunks(export: Export) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte-order mark (so Excel reads the Chinese right), header first."""
+def csv_stream(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark (so Excel reads the Chinese right), header first, one chunk per batch."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in export.columns])
+    writer.writerow([csv_cell(c) for c in columns])
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")
-    for batch in _batches(export):
+    for batch in batches:
         buf.seek(0)
         buf.truncate()
         writer.writerows([csv_cell(v) for v in row] for row in batch)
         yield buf.getvalue().encode("utf-8")
+
+
+def csv_chunks(export: Export) -> Iterator[bytes]:
+    return csv_stream(export.columns, _batches(export))
 
 
 def json_chunks(export: Export) -> Iterator[bytes]:

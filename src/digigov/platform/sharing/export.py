@@ -2,21 +2,19 @@
 
 The open-data exports (`opendata.serving`) embed a fixed SELECT with no parameters; a grant's row filter is a
 parameterised condition, so these generalise them: each batch binds the filter's values along with the cursor.
-CSV cells go through `opendata.serving.csv_cell` (formula neutralising) as the open-data downloads do. The
+CSV cells go through `opendata.serving.csv_stream` (formula neutralising) as the open-data downloads do. The
 plan already counted (and capped at the day's quota) the rows to send, so a batch never runs past `plan.rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from digigov.platform.opendata.serving import EXPORT_BATCH, csv_cell
+from digigov.platform.opendata.serving import EXPORT_BATCH, csv_stream
 from digigov.platform.sharing import reader
 from digigov.platform.sharing.serving import ExportPlan
 from digigov.platform.standards import sqlfuncs
@@ -45,16 +43,7 @@ def batches(plan: ExportPlan, size: int = EXPORT_BATCH) -> Iterator[list[tuple[A
 
 
 def csv_chunks(plan: ExportPlan) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte-order mark, header first."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in plan.columns])
-    yield ("\ufeff" + buf.getvalue()).encode("utf-8")
-    for batch in batches(plan):
-        buf.seek(0)
-        buf.truncate()
-        writer.writerows([csv_cell(v) for v in row] for row in batch)
-        yield buf.getvalue().encode("utf-8")
+    return csv_stream(plan.columns, batches(plan))
 
 
 def write_parquet(plan: ExportPlan, path: Path) -> Path:
