@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -118,7 +119,7 @@ def people(engine: Engine) -> dict[str, DemoUser]:
 
 
 @pytest.fixture
-def actor_of(session: Session):  # type: ignore[no-untyped-def]
+def actor_of(session: Session):
     """actor_of('hz_police_steward') -> that demo user's Actor."""
 
     def make(username: str) -> Actor:
@@ -139,3 +140,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def make_app(connection: object, tmp_path: os.PathLike[str] | str, **settings: object) -> FastAPI:
+    """The web app on the test's connection (rolled back afterwards) with the given settings."""
+    from sqlalchemy.orm import sessionmaker
+
+    from digigov.core.settings import Settings
+    from digigov.web.app import create_app
+
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",  # type: ignore[call-overload]
+                           expire_on_commit=False)
+    return create_app(Settings(var_dir=tmp_path, secret_key="test", **settings), session_factory=factory)

@@ -5,30 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from tests.conftest import make_app  # noqa: F401  (re-exported for the tests here)
 
 from digigov.core.clock import utcnow
-from digigov.core.settings import Settings
 from digigov.core.warehouse import get_warehouse, ident, table_ref
 from digigov.identity.actor import Actor
 from digigov.identity.model import Department
 from digigov.platform.catalog import service as catalog
 from digigov.platform.standards import scheme
 from digigov.platform.warehouse.model import Dataset, DatasetField
-from digigov.web.app import create_app
 
 OWNER = "330100-public_security"  # 杭州市公安局, whose steward is hz_police_steward
 
 
-def make_app(connection: object, tmp_path: Path, **settings: object) -> FastAPI:
-    """The web app on the test's connection (rolled back afterwards) with the given settings."""
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",  # type: ignore[call-overload]
-                           expire_on_commit=False)
-    return create_app(Settings(var_dir=tmp_path, secret_key="test", **settings), session_factory=factory)
 
 
 @dataclass(frozen=True)

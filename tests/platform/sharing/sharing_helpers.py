@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from tests.conftest import make_app  # noqa: F401  (re-exported for the tests here)
 
 from digigov.core.clock import utcnow
-from digigov.core.settings import Settings
 from digigov.core.warehouse import get_warehouse, ident, table_ref
 from digigov.identity.actor import Actor
 from digigov.identity.model import Department
@@ -23,7 +21,6 @@ from digigov.platform.sharing import service as sharing
 from digigov.platform.sharing.model import Grant, ShareRequest
 from digigov.platform.standards import scheme
 from digigov.platform.warehouse.model import Dataset, DatasetField
-from digigov.web.app import create_app
 
 OWNER = "330100-public_security"  # 杭州市公安局: hz_police_steward, hz_police_approver
 CONSUMER = "hz_civil_officer"  # 杭州市民政局
@@ -31,10 +28,6 @@ STEWARD = "hz_police_steward"
 AUTHORITY = "hz_bigdata_approver"  # 杭州市数据资源管理局, the data authority covering Hangzhou
 
 
-def make_app(connection: object, tmp_path: Path, **settings: object) -> FastAPI:
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",  # type: ignore[call-overload]
-                           expire_on_commit=False)
-    return create_app(Settings(var_dir=tmp_path, secret_key="test", **settings), session_factory=factory)
 
 
 @dataclass(frozen=True)
