@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from rich.console import Console
@@ -58,6 +55,7 @@ from digigov.identity.actor import Actor
 from digigov.migrations.runner import upgrade
 from digigov.platform.federation import service as federation
 from digigov.web.app import create_app
+from digigov.web.local_server import serve
 
 SIZES = {"small": 400, "large": 4000}
 ROUNDS = 20
@@ -67,22 +65,7 @@ BARE_PATH = "/bench/federation/bare-ping"
 BODY = {"echo": "衢州呼叫南平 ping"}
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+serving = serve  # the app on a free local port, served by uvicorn in a thread
 
 
 def add_unsigned_pings(app: FastAPI, instance_id: str) -> None:

@@ -5,9 +5,6 @@ browser is missing; elsewhere the tests skip with a reason."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from digigov.core.db import make_engine, make_session_factory, unit_of_work
 from digigov.core.settings import Settings
 from digigov.identity.actor import Actor
 from digigov.migrations.runner import upgrade
+from digigov.web.local_server import serve
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -34,16 +32,8 @@ def chromium_path() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from digigov.demo.builder import build
     from digigov.web.app import create_app
 
@@ -54,19 +44,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     with unit_of_work(make_session_factory(engine)) as s:
         report = build(s, Actor.operator(), scale="small", seed=2021)
     engine.dispose()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "users": {u.username: u for u in report.users},
-           "settings": settings}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings), lifespan="auto") as url:
+        yield {"url": url, "users": {u.username: u for u in report.users}, "settings": settings}
 
 
 @pytest.fixture(scope="session")

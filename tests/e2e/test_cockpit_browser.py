@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.conftest import _free_port
-from tests.e2e.test_cart_flow import log_in
+from tests.e2e.e2e_helpers import log_in
 
 from digigov.core.db import make_engine, make_session_factory, unit_of_work
 from digigov.identity.actor import Actor
+from digigov.web.local_server import serve
 
 MAPS = Path(__file__).resolve().parents[2] / "src/digigov/web/static/vendor/maps/zhejiang_counties.geojson"
 
@@ -28,8 +26,6 @@ MAPS = Path(__file__).resolve().parents[2] / "src/digigov/web/static/vendor/maps
 def cockpit_server(live_server: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The demo store with the platform's indicators stored and computed, served by an app that has the
     cockpit routes (included here when the app factory does not include them yet)."""
-    import uvicorn
-
     from digigov.platform.indicators import api as indicators_api
     from digigov.platform.indicators import service
     from digigov.web.app import create_app
@@ -51,18 +47,8 @@ def cockpit_server(live_server: dict[str, Any]) -> Iterator[dict[str, Any]]:
         app.include_router(cockpits.router)
     if "/api/v1/indicators" not in paths:
         app.include_router(indicators_api.router)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the cockpit test server did not start")
-        time.sleep(0.05)
-    yield {**live_server, "url": f"http://127.0.0.1:{port}"}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app, lifespan="auto") as url:
+        yield {**live_server, "url": url}
 
 
 def _wait_for_map(page: Any) -> Any:

@@ -6,9 +6,6 @@ against a real server on a free local port."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
@@ -31,6 +28,7 @@ from digigov.identity.actor import Actor
 from digigov.platform.cases import service as cases
 from digigov.platform.cases.model import Case
 from digigov.web.app import create_app
+from digigov.web.local_server import serve
 
 V2 = "/open311/v2"
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -400,23 +398,8 @@ def test_token_resolves_to_the_request(client: TestClient, session: Session) -> 
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
     """The app on a free port of this machine, served by uvicorn in a thread."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}{V2}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app) as url:
+        yield f"{url}{V2}"
 
 
 def test_the_georeport_client_works_unmodified(server: str, session: Session, api_key: str) -> None:

@@ -3,11 +3,6 @@ whose key lives only in the test and whose anchor this instance imported."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +18,7 @@ from digigov.identity.actor import Actor
 from digigov.platform.federation import envelope, keys
 from digigov.platform.federation import service as federation
 from digigov.platform.federation.envelope import Envelope
+from digigov.web.local_server import serve
 
 HERE = "zj-quzhou"
 PEER = "fj-nanping"
@@ -77,24 +73,4 @@ def peer(session: Session, here: federation.Identity, fed_settings: Settings, tm
     return other
 
 
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on a free local port; yields its base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+serving = serve  # `app` served by uvicorn in a thread on a free local port; yields its base URL
