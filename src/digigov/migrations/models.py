@@ -8,6 +8,7 @@ from digigov.core.db import Base
 from digigov.identity import model as identity_model  # noqa: F401
 from digigov.platform.cases import model as cases_model  # noqa: F401
 from digigov.platform.catalog import model as catalog_model  # noqa: F401
+from digigov.platform.entities import model as entities_model  # noqa: F401
 from digigov.platform.federation import model as federation_model  # noqa: F401
 from digigov.platform.indicators import model as indicators_model  # noqa: F401
 from digigov.platform.quality import model as quality_model  # noqa: F401
