@@ -15,6 +15,7 @@ from rich.table import Table
 from digigov import cli_cases, cli_datasets
 from digigov import cli_support as support
 from digigov.cli_calendar import bus_app, calendar_app
+from digigov.cli_entities import entities_app
 from digigov.cli_federation import federation_app, verify_message_log
 from digigov.cli_indicators import indicators_app
 from digigov.cli_open311 import open311_app
@@ -42,6 +43,7 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(bus_app, name="bus")
 app.add_typer(federation_app, name="federation")
+app.add_typer(entities_app, name="entities")
 app.command("worker")(cli_cases.worker_cmd)
 app.command("ingest")(cli_datasets.ingest_cmd)
 

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     ingest_max_cell_chars: int = Field(default=65_536, description="A longer cell sends its row to quarantine")
     classify_threshold: float = Field(default=0.6, description="Share of values that makes a field hold a type")
     masking_key: str = Field(default="", description="HMAC key of pseudonyms; empty means derived from secret_key")
+    # Entity linkage (一人一档 / 一企一档)
+    entities_threshold: float = Field(default=0.9, gt=0, lt=1, description="Match probability at which a record "
+                                      "without a valid ID / USCC joins a file")
+    entities_engine: str = Field(default="duckdb", pattern="^(duckdb|spark)$", description="Where Splink scores: "
+                                 "'duckdb' (in process) or 'spark' (the spark extra; see docs/entities.md)")
+    entities_spark_master: str = Field(default="local[2]", description="Spark master URL when the engine is spark")
     # Event bus and time
     bus_url: str = Field(default="", description="Event bus: empty or 'memory' = in-process outbox; "
                          "'nats://host:port' = NATS JetStream")

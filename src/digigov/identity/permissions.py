@@ -206,6 +206,10 @@ RULES: dict[str, Rule] = {
     "sharing.review_authority": _authority_review,
     "sharing.revoke": _own_or_covering_authority(*REVIEWERS),
     "sharing.usage": _sharing_kpi,
+    # entity linkage (一人一档 / 一企一档): open a file (sections as grants allow), link, confirm or split
+    "entities.view": _roles(*STAFF, "auditor"),
+    "entities.link": _data_authority_steward,
+    "entities.decide": _data_authority_steward,
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),

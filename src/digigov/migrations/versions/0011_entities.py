@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=40), nullable=False),
     sa.Column('label', sa.String(length=120), nullable=False),
     sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('row_filter', sa.Text(), nullable=False),
     sa.Column('authoritative', sa.JSON(), nullable=False),
     sa.Column('rank', sa.Integer(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
@@ -42,6 +43,7 @@ def upgrade() -> None:
     sa.Column('dataset_code', sa.String(length=60), nullable=False),
     sa.Column('record', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=40), nullable=False),
+    sa.Column('fingerprint', sa.String(length=32), nullable=False),
     sa.Column('file_id', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_by', sa.Integer(), nullable=True),
@@ -51,9 +53,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entity_decision'))
     )
     op.create_index(op.f('ix_entity_decision_file_id'), 'entity_decision', ['file_id'], unique=False)
+    op.create_index(op.f('ix_entity_decision_fingerprint'), 'entity_decision', ['fingerprint'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_entity_decision_fingerprint'), table_name='entity_decision')
     op.drop_index(op.f('ix_entity_decision_file_id'), table_name='entity_decision')
     op.drop_table('entity_decision')
     op.drop_index(op.f('ix_entity_source_dataset_code'), table_name='entity_source')

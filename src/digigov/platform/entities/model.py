@@ -38,6 +38,7 @@ class EntitySource(Base):
     role: Mapped[str] = mapped_column(String(40), default="")  # '' or what the entity is to the row (法定代表人)
     label: Mapped[str] = mapped_column(String(120), default="")  # the section's heading on a file page
     columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # attribute -> column
+    row_filter: Mapped[str] = mapped_column(Text, default="")  # SQL over the dataset's columns ('' = every row)
     authoritative: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rank: Mapped[int] = mapped_column(Integer, default=100)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -47,7 +48,8 @@ class EntitySource(Base):
 class EntityDecision(Base):
     """A steward's decision on one record: `confirm` keeps it in `file_id` whatever the scores say; `split`
     keeps it out of `file_id` (it goes to its next best file or a file of its own). Re-linking applies every
-    active decision again, so a decision survives `digigov entities link --full`."""
+    active decision again, so a decision survives `digigov entities link --full`; it finds its record by the
+    fingerprint of the record's values, so a reload that renumbers rows keeps it too."""
 
     __tablename__ = "entity_decision"
 
@@ -57,6 +59,7 @@ class EntityDecision(Base):
     dataset_code: Mapped[str] = mapped_column(String(60))
     record: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(40), default="")
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)  # md5 of the record's attributes
     file_id: Mapped[str] = mapped_column(String(40), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
