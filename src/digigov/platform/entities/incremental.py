@@ -26,6 +26,7 @@ from digigov.platform.entities.linker import (
     file_table,
     link_table,
 )
+from digigov.platform.entities.mentions import first
 from digigov.platform.entities.sources import Source
 
 
@@ -48,7 +49,7 @@ def link_new(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source
     if records is None:
         con.execute(f"DELETE FROM {new} n WHERE EXISTS (SELECT 1 FROM {link_table(kind)} l WHERE "
                     "l.dataset = n.dataset AND l.role = n.role AND l.layer = n.layer AND l.record = n.record)")
-    result.mentions = int(con.execute(f"SELECT count(*) FROM {new}").fetchone()[0])  # type: ignore[index]
+    result.mentions = int(first(con.execute(f"SELECT count(*) FROM {new}"))[0])
     if not result.mentions:
         result.seconds = round(time.perf_counter() - started, 3)
         return result
@@ -65,7 +66,7 @@ def link_new(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source
                     "WHERE key_valid IS NULL")
         files_frame = _candidates(con, kind, f"(SELECT file_id AS key, * EXCLUDE (file_id, records) FROM "
                                   f"{file_table(kind)})", f"_{kind}_newres")
-        total = int(con.execute(f"SELECT count(*) FROM {file_table(kind)}").fetchone()[0])  # type: ignore[index]
+        total = int(first(con.execute(f"SELECT count(*) FROM {file_table(kind)}"))[0])
         ids = {str(k): str(k) for k in files_frame["key"]}
         pairs = scoring.score(kind, model, features.BUILDERS[kind](files_frame, "key"),
                               features.BUILDERS[kind](residue, "rid"), prior=1.0 / max(total, 2),

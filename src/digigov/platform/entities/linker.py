@@ -27,6 +27,7 @@ import pandas as pd
 
 from digigov.core.warehouse import sql_literal, table_ref
 from digigov.platform.entities import features, golden, mentions, scoring
+from digigov.platform.entities.mentions import first
 from digigov.platform.entities.sources import ATTRIBUTES, Source
 from digigov.platform.standards.masking import hmac_hex
 
@@ -99,7 +100,7 @@ def _attrs(kind: str, prefix: str = "") -> str:
 
 
 def _train(con: duckdb.DuckDBPyConnection, kind: str, table: str, backend: str) -> dict[str, Any]:
-    total = int(con.execute(f"SELECT count(*) FROM {table} WHERE key_valid IS NOT NULL").fetchone()[0])  # type: ignore[index]
+    total = int(first(con.execute(f"SELECT count(*) FROM {table} WHERE key_valid IS NOT NULL"))[0])
     share = min(1.0, TRAIN_MENTIONS / max(total, 1))
     # whole identifiers are sampled (by a hash of the key), so the sample keeps every pair of a sampled person
     sample = con.execute(
@@ -270,7 +271,7 @@ def link_full(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Sourc
     result.residue = len(residue)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind}_residue AS SELECT rid, {_attrs(kind)} FROM {table} "
                 "WHERE key_valid IS NULL")
-    anchored = con.execute(f"SELECT count(*) FROM _{kind}_anchor").fetchone()[0]  # type: ignore[index]
+    anchored = first(con.execute(f"SELECT count(*) FROM _{kind}_anchor"))[0]
     files_frame = _candidates(con, kind, f"(SELECT file AS key, * EXCLUDE (file) FROM _{kind}_anchor)",
                               f"_{kind}_residue")
     file_ids = dict(con.execute(f"SELECT key, file_id FROM _{kind}_keys").fetchall())
@@ -303,7 +304,7 @@ def link_full(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Sourc
     result.exact = int(counts.get("id", 0))
     result.probabilistic = int(counts.get("probabilistic", 0))
     result.alone = int(counts.get("single", 0))
-    result.files = int(con.execute(f"SELECT count(*) FROM {file_table(kind)}").fetchone()[0])  # type: ignore[index]
+    result.files = int(first(con.execute(f"SELECT count(*) FROM {file_table(kind)}"))[0])
     stage("write")
     step(label, 6, 6)
     result.seconds = round(time.perf_counter() - started, 3)

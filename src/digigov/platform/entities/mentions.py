@@ -10,6 +10,7 @@ they go through their data element's normalisers in SQL first.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import duckdb
 
@@ -25,6 +26,13 @@ ELEMENTS: dict[str, dict[str, str | None]] = {
                    "address": "address", "phone": "mobile", "status": None},
 }
 VALIDATOR = {"person": "citizen_id", "enterprise": "uscc"}
+
+
+def first(cursor: duckdb.DuckDBPyConnection) -> Any:
+    """The first row of a result, fetched whole (DuckDB refuses other work on a connection whose result is
+    still open), or None."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
 
 
 def mention_table(kind: str) -> str:
@@ -99,4 +107,4 @@ def build(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source], 
         f"CASE WHEN m.{key} IS NOT NULL AND {check} IS NULL THEN m.{key} END AS key_valid, "
         f"dataset || '|' || role || '|' || layer || '|' || CAST(record AS VARCHAR) AS rid, "
         f"md5(concat_ws('|', dataset, role, {values})) AS fp FROM ({body}) m")
-    return int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+    return int(first(con.execute(f"SELECT count(*) FROM {name}"))[0])

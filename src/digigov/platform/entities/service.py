@@ -28,6 +28,7 @@ from digigov.identity.actor import Actor
 from digigov.identity.permissions import require
 from digigov.platform.entities import incremental, linker
 from digigov.platform.entities import normalize as nz
+from digigov.platform.entities.mentions import first
 from digigov.platform.entities.model import DECISIONS, KINDS, EntityDecision
 from digigov.platform.entities.sources import ATTRIBUTES, KEY_ATTRIBUTE, ensure_defaults, register_source, sources
 from digigov.platform.entities.views import FileView, build_view
@@ -162,8 +163,8 @@ def decide(session: Session, actor: Actor, *, kind: str, file_id: str, dataset: 
     with get_warehouse().connect() as con:
         if not incremental.linked(con, kind):
             raise NotFound("nothing is linked yet", key="entities_not_linked")
-        row = con.execute(f"SELECT fp, file_id, layer FROM {linker.link_table(kind)} WHERE dataset = ? AND "
-                          "record = ? AND role = ?", [dataset, int(record), role]).fetchone()
+        row = first(con.execute(f"SELECT fp, file_id, layer FROM {linker.link_table(kind)} WHERE dataset = ? AND "
+                          "record = ? AND role = ?", [dataset, int(record), role]))
         if row is None:
             raise NotFound(f"record {dataset}#{record} is not linked", key="entity_record_not_found",
                            dataset=dataset, record=str(record))
@@ -179,8 +180,8 @@ def decide(session: Session, actor: Actor, *, kind: str, file_id: str, dataset: 
         incremental.link_new(con, kind, sources(session, kind), _decisions(session, kind), model,
                              secret=masking_key(), threshold=settings.entities_threshold,
                              records={dataset: [int(record)]})
-        moved = con.execute(f"SELECT file_id FROM {linker.link_table(kind)} WHERE dataset = ? AND record = ? "
-                            "AND role = ?", [dataset, int(record), role]).fetchone()
+        moved = first(con.execute(f"SELECT file_id FROM {linker.link_table(kind)} WHERE dataset = ? AND record = ? "
+                            "AND role = ?", [dataset, int(record), role]))
         moved_to = str(moved[0]) if moved else ""
         incremental.refresh_files(con, kind, sources(session, kind), {current, moved_to} - {""})
     audit.record(session, actor, f"entities.decide.{action}", f"{kind}_file", file_id, purpose=reason,

@@ -16,7 +16,7 @@ from digigov.core.errors import NotFound
 from digigov.core.warehouse import get_warehouse, ident, table_ref
 from digigov.identity.actor import Actor
 from digigov.platform.entities import linker
-from digigov.platform.entities.mentions import ELEMENTS
+from digigov.platform.entities.mentions import ELEMENTS, first
 from digigov.platform.entities.model import EntityDecision
 from digigov.platform.entities.sources import ATTRIBUTES, Source, sources
 from digigov.platform.sharing import service as sharing
@@ -131,7 +131,7 @@ def _quarantined(ds: Dataset, records: list[int]) -> dict[int, list[Any]]:
 def build_view(session: Session, actor: Actor, kind: str, file_id: str) -> FileView:
     with get_warehouse().connect() as con:
         cur = con.execute(f"SELECT * FROM {linker.file_table(kind)} WHERE file_id = ?", [file_id])
-        head = cur.fetchone()
+        head = first(cur)
         if head is None:
             raise NotFound(f"{kind} file {file_id} not found", key="entity_file_not_found", file_id=file_id)
         golden = dict(zip([d[0] for d in cur.description or []], head, strict=True))
