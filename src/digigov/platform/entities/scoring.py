@@ -147,7 +147,7 @@ def score(kind: str, model: dict[str, Any], files: pd.DataFrame, residue: pd.Dat
     from splink import Linker
 
     _quiet()
-    settings = dict(model)
+    settings = for_dialect(kind, model, "spark") if backend == "spark" else dict(model)
     settings["link_type"] = "link_and_dedupe"
     settings["retain_intermediate_calculation_columns"] = True
     if prior is not None:
@@ -166,6 +166,19 @@ def score(kind: str, model: dict[str, Any], files: pd.DataFrame, residue: pd.Dat
     if log:
         log(f"{len(pairs)} candidate pairs at p >= {min_probability}")
     return pairs.reset_index(drop=True)
+
+
+def for_dialect(kind: str, model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The trained model's probabilities on the settings written for another SQL dialect (the stored model's
+    conditions are DuckDB SQL; Spark quotes identifiers differently)."""
+    fresh: dict[str, Any] = _settings(kind, "link_and_dedupe").create_settings_dict(dialect)
+    fresh["probability_two_random_records_match"] = model.get("probability_two_random_records_match")
+    for new, old in zip(fresh["comparisons"], model["comparisons"], strict=True):
+        for new_level, old_level in zip(new["comparison_levels"], old["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability"):
+                if old_level.get(key) is not None:
+                    new_level[key] = old_level[key]
+    return fresh
 
 
 def model_json(model: dict[str, Any]) -> str:
