@@ -83,6 +83,7 @@ from digigov.web.pages import (
 from digigov.web.pages import audit as audit_pages
 from digigov.web.pages import opendata as opendata_pages
 from digigov.web.pages import rules as rules_pages
+from digigov.web.pages import entities as entities_pages
 from digigov.web.pages import sharing as sharing_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -407,6 +408,7 @@ def create_app(
         cockpits.router,
         rules_pages.router,
         sharing_pages.router,  # data sharing: request form, inboxes, grants, usage
+        entities_pages.router,  # person and enterprise files (一人一档 / 一企一档)
         *apps.routers(),
         identity_api,
         audit_api,

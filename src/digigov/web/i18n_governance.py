@@ -7,8 +7,10 @@ GOVERNANCE_MESSAGES: dict[str, tuple[str, str]] = {
     # data governance (数据治理): datasets, loads, standards, quality
     "nav.datasets": ("数据集", "Datasets"),
     "nav.sharing": ("数据共享", "Sharing"),
+    "nav.entities": ("一人一档", "Files"),
     "nav.open": ("开放数据", "Open data"),
     "nav.xps": ("跨省通办", "Cross-province"),
+    "nav.gps": ("基层监督", "Grassroots supervision"),
     "nav.standards": ("数据标准", "Standards"),
     "nav.quality": ("数据质量", "Data quality"),
     "ds.title": ("数据集", "Datasets"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import duckdb
 
 from digigov.core.warehouse import sql_literal
-from digigov.platform.entities.sources import ATTRIBUTES, Source
+from digigov.platform.entities.sources import ATTRIBUTES, KEY_ATTRIBUTE, Source
 
 
 def priority_table(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source]) -> str:
@@ -28,9 +28,11 @@ def golden_sql(kind: str, mentions: str, group: str, priority: str) -> str:
     """SELECT `group` AS file, one column per attribute, and `records` (mentions in the file), from `mentions`
     (which has a column `group`)."""
     attrs = ATTRIBUTES[kind]
+    # the identifier only as a valid one (a mistyped ID in the authoritative source is history, not the file's)
+    column = {a: ("key_valid" if a == KEY_ATTRIBUTE[kind] else a) for a in attrs}
     unpivot = " UNION ALL ".join(
-        f"SELECT {group} AS file, dataset, role, {sql_literal(a)} AS attribute, CAST({a} AS VARCHAR) AS value "
-        f"FROM {mentions} WHERE {a} IS NOT NULL AND {group} IS NOT NULL" for a in attrs)
+        f"SELECT {group} AS file, dataset, role, {sql_literal(a)} AS attribute, CAST({column[a]} AS VARCHAR) AS value "
+        f"FROM {mentions} WHERE {column[a]} IS NOT NULL AND {group} IS NOT NULL" for a in attrs)
     pick = ", ".join(f"max(value) FILTER (WHERE attribute = {sql_literal(a)}) AS {a}" for a in attrs)
     return (
         f"WITH v AS ({unpivot}), "

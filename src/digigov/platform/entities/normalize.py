@@ -12,8 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from stdnum.cn import ric, uscc
-
+from digigov.platform.standards import validators
 from digigov.platform.standards.normalize import halfwidth, nospace, simplified, upper
 
 #: Legal-form suffixes, longest first, so that 股份有限公司 is not read as …股份 + 有限公司.
@@ -30,9 +29,10 @@ def _clean_code(value: str | None) -> str:
 
 
 def citizen_id(value: str | None) -> str | None:
-    """The ID in its standard form if its checksum and birth date are valid (GB 11643), else None."""
+    """The ID in its standard form if its checksum and birth date are valid (GB 11643), else None. The same
+    check as the data element's validator: a county code stdnum does not know (a new district) is not a failure."""
     code = _clean_code(value)
-    return code if len(code) == 18 and ric.is_valid(code) else None
+    return code if len(code) == 18 and validators.citizen_id(code) is None else None
 
 
 def id_status(value: str | None) -> str:
@@ -46,7 +46,7 @@ def id_status(value: str | None) -> str:
 def credit_code(value: str | None) -> str | None:
     """The 统一社会信用代码 in its standard form if its check character is valid (GB 32100), else None."""
     code = _clean_code(value)
-    return code if len(code) == 18 and uscc.is_valid(code) else None
+    return code if len(code) == 18 and validators.uscc_code(code) is None else None
 
 
 def uscc_status(value: str | None) -> str:
