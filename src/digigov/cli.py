@@ -288,6 +288,9 @@ def demo(
         loaded = sum(int(r["rows_in"]) for r in report.data.loads.values())
         console.print(f"department data: {len(report.data.loads)} datasets, {loaded:,} rows in "
                       f"(see `digigov datasets list`)")
+    if report.entities:
+        console.print("entity files: " + ", ".join(f"{k} {v:,}" for k, v in report.entities.items())
+                      + " (see /entities or `digigov entities show ID`)")
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     console.print(f"demo province ready ({scale}, seed {seed}): {counts} in {report.elapsed:.1f}s")
     host = host or settings.host

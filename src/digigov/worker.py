@@ -29,6 +29,7 @@ log = logging.getLogger("digigov.worker")
 def wire() -> None:
     """Register what this process runs: the installed apps (case types, consumers) and the platform's
     own consumers (signals → cases, event rules)."""
+    from digigov.platform.entities import service as entities
     from digigov.platform.exchange import feed
     from digigov.platform.rules import service as rules
 
@@ -36,6 +37,7 @@ def wire() -> None:
     supervision.register_consumers()
     rules.register_consumers()
     feed.register_consumers()
+    entities.register_consumers()
 
 
 @dataclass

@@ -24,6 +24,7 @@ from digigov.identity.actor import Actor
 from digigov.identity.model import Department, User
 from digigov.platform.catalog import service as catalog
 from digigov.platform.catalog.model import DuplicateCheck, Resource, ResourceRequest
+from digigov.platform.entities import service as entities
 
 Progress = Callable[[str, int, int], None]
 
@@ -37,6 +38,7 @@ STEPS = (
     "requests",
     "duplicate_checks",
     "department_data",
+    "entities",
     "apps",
 )
 
@@ -52,6 +54,7 @@ class BuildReport:
     data: department_data.DataReport | None = None  # the departments' data loads (when a data directory is given)
     apps: dict[str, Any] = field(default_factory=dict)  # what the installed applications' demos made
     sharing: dict[str, int] = field(default_factory=dict)  # sharing requests by state (with the departments' data)
+    entities: dict[str, int] = field(default_factory=dict)  # files linked per kind (with the departments' data)
     elapsed: float = 0.0  # seconds
 
     @property
@@ -385,6 +388,8 @@ def build(
         report.data = department_data.load(session, actor, size=scale, seed=seed, directory=data_dir,
                                            progress=report_progress)
         report.sharing = sharing_demo.build(session)
+        linked = entities.link(session, actor, full=True, progress=lambda _k, d, t: report_progress("entities", d, t))
+        report.entities = {r.kind: r.files for r in linked}
     report.apps = _apps(session, actor, scale, seed, data_dir, report_progress)
     report.counts = _resource_counts(session)
     report.counts["department"] = int(session.scalar(select(func.count()).select_from(Department)) or 0)

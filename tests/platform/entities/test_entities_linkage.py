@@ -186,3 +186,56 @@ def test_find_by_id_and_name(esession: Session, actor_of: Any) -> None:
     assert [h["file_id"] for h in entities.find(esession, officer, citizen_id)] == [file_id]
     assert file_id in [h["file_id"] for h in entities.find(esession, officer, name)]
     assert entities.find(esession, officer, "  ") == []
+
+
+def test_a_new_version_of_a_source_is_relinked_by_the_consumer(esession: Session, linked: Any, tmp_path: Any) -> None:
+    from stdnum.cn import ric
+
+    from digigov.core import bus
+    from digigov.core.bus_model import OutboxEvent
+    from digigov.demo.govdata import SPECS
+    from digigov.platform.ingest import service as ingest
+
+    spec = SPECS["ps_household"]
+    lines = (linked.files / spec.filename).read_text(encoding="utf-8").splitlines()
+    body = "33010619900101123"
+    new_id = body + ric.calc_check_digit(body + "0")  # (stdnum takes the whole number, check digit included)
+    # the department re-sends its register: the first person is gone (every row number shifts), one is new
+    row = f"欧阳新生,{new_id},男,19900101,浙江省杭州市西湖区文三路9号,13800001111,330106000999,户主"
+    new = [lines[0], *lines[2:], row]
+    path = tmp_path / "ps_household.csv"
+    path.write_text("\n".join(new) + "\n", encoding="utf-8")
+    op = Actor.operator()
+    ingest.ingest(esession, op, "ps_household", path, mapping=dict(spec.mapping), file_name=path.name)
+    row = esession.scalars(select(OutboxEvent).where(OutboxEvent.subject == "dataset.changed")
+                           .order_by(OutboxEvent.seq.desc())).first()
+    assert row is not None and row.payload["dataset"] == "ps_household" and row.payload["version"] == 2
+    assert _wired()
+    entities.on_dataset_changed(esession, bus.Event(row.seq, row.subject, row.key, row.payload, row.at))
+    file_id = entities.resolve("person", new_id)
+    assert file_id is not None
+    rows = _links("person", f"file_id = '{file_id}'")
+    assert [(r["dataset"], r["method"]) for r in rows] == [("ps_household", "id")]
+    # every ps_household link now points at the row of the new version that holds the file's own ID
+    with get_warehouse().connect() as con:
+        wrong = con.execute(
+            f"SELECT count(*) FROM {linker.link_table('person')} l JOIN clean.\"ps_household__v2\" h "
+            "ON h._record = l.record JOIN " + linker.file_table("person") + " f ON f.file_id = l.file_id "
+            "WHERE l.dataset = 'ps_household' AND l.layer = 'clean' AND l.method = 'id' "
+            "AND h.\"公民身份号码\" <> f.citizen_id").fetchall()[0][0]
+    assert wrong == 0
+
+
+def _wired() -> bool:
+    """The worker subscribes entity linkage to `dataset.changed` (as `digigov worker` and serve do)."""
+    from digigov import worker
+    from digigov.core import bus
+
+    before = bus.registered()
+    try:
+        worker.wire()
+        return any(s.durable == entities.DURABLE and s.patterns == ("dataset.changed",) for s in bus.registered())
+    finally:
+        bus.reset_registry()
+        for sub in before:
+            bus.subscribe(sub.durable, sub.subjects, sub.handler)

@@ -20,7 +20,6 @@ from digigov.platform.entities.linker import (
     _alternatives,
     _attrs,
     _candidates,
-    _register_udfs,
     apply_decisions,
     assign,
     file_table,
@@ -39,18 +38,27 @@ def linked(con: duckdb.DuckDBPyConnection, kind: str) -> bool:
 
 def link_new(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source], decisions: Sequence[Decision],
              model: dict[str, Any], *, secret: str, threshold: float,
-             records: dict[str, Sequence[int]] | None = None) -> LinkResult:
-    """Link the mentions of `records` (dataset -> record numbers; None: every mention not linked yet)."""
+             records: dict[str, Sequence[int]] | None = None, reload: Sequence[str] = ()) -> LinkResult:
+    """Link the mentions of `records` (dataset -> record numbers; None: every mention not linked yet). The
+    datasets in `reload` have a new version: their old links are dropped and all their rows linked again."""
     started = time.perf_counter()
     result = LinkResult(kind=kind)
-    _register_udfs(con)
     new = f"_{kind}_new"
-    mentions.build(con, kind, sources, records=records, table=new)
+    dropped: set[str] = set()
+    if reload:
+        marks = ", ".join("?" for _ in reload)
+        dropped = {str(r[0]) for r in con.execute(
+            f"SELECT DISTINCT file_id FROM {link_table(kind)} WHERE dataset IN ({marks})", list(reload)).fetchall()}
+        con.execute(f"DELETE FROM {link_table(kind)} WHERE dataset IN ({marks})", list(reload))
+        mentions.build(con, kind, [s for s in sources if s.dataset in reload], table=new)
+    else:
+        mentions.build(con, kind, sources, records=records, table=new)
     if records is None:
         con.execute(f"DELETE FROM {new} n WHERE EXISTS (SELECT 1 FROM {link_table(kind)} l WHERE "
                     "l.dataset = n.dataset AND l.role = n.role AND l.layer = n.layer AND l.record = n.record)")
     result.mentions = int(first(con.execute(f"SELECT count(*) FROM {new}"))[0])
     if not result.mentions:
+        refresh_files(con, kind, sources, dropped)
         result.seconds = round(time.perf_counter() - started, 3)
         return result
     con.execute(f"CREATE OR REPLACE TEMP TABLE _{kind}_newkeys AS SELECT key_valid AS key, "
@@ -90,7 +98,7 @@ def link_new(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source
                 "AND l.role = n.role AND l.layer = n.layer AND l.record = n.record)")
     con.execute(f"INSERT INTO {link_table(kind)} SELECT m.dataset, m.record, m.role, m.layer, a.file_id, a.method, "
                 f"a.weight, a.evidence, m.fp FROM {new} m JOIN _{kind}_newassign a ON a.rid = m.rid")
-    touched = {str(r[0]) for r in before} | {str(r[0]) for r in con.execute(
+    touched = dropped | {str(r[0]) for r in before} | {str(r[0]) for r in con.execute(
         f"SELECT DISTINCT file_id FROM _{kind}_newassign").fetchall()}
     refresh_files(con, kind, sources, touched)
     counts = dict(con.execute(f"SELECT method, count(*) FROM _{kind}_newassign GROUP BY 1").fetchall())

@@ -13,7 +13,6 @@ appears in a URL); a file without one is `P`/`E` + `x` + a hash of its first rec
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -27,6 +26,7 @@ import pandas as pd
 
 from digigov.core.warehouse import sql_literal, table_ref
 from digigov.platform.entities import features, golden, mentions, scoring
+from digigov.platform.entities import normalize as nz
 from digigov.platform.entities.mentions import first
 from digigov.platform.entities.sources import ATTRIBUTES, Source
 from digigov.platform.standards.masking import hmac_hex
@@ -118,18 +118,21 @@ def _candidates(con: duckdb.DuckDBPyConnection, kind: str, files: str, residue: 
         keys = ["name", "mobile", "substr(citizen_id, 1, 14)", "right(citizen_id, 8)",
                 "substr(name, 1, 1) || coalesce(birth_date, strftime(try_strptime(substr(citizen_id, 7, 8), "
                 "'%Y%m%d'), '%Y-%m-%d'), '')"]
-    else:
-        keys = ["substr(uscc, 1, 10)", "right(uscc, 8)", "legal_representative", "dg_name_key(name)"]
-    ors = " OR ".join(f"({k}) IN (SELECT {k} FROM {residue} WHERE ({k}) IS NOT NULL)" for k in keys)
-    return con.execute(f"SELECT * FROM {files} WHERE {ors}").df()
-
-
-def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
-    from digigov.platform.entities import normalize as nz
-
-    with contextlib.suppress(duckdb.CatalogException):  # already registered on this connection
-        con.create_function("dg_name_key", lambda v: nz.enterprise_name(v) if v else None,  # type: ignore[call-overload]
-                            ["VARCHAR"], "VARCHAR", null_handling="special", side_effects=False)
+        ors = " OR ".join(f"({k}) IN (SELECT {k} FROM {residue} WHERE ({k}) IS NOT NULL)" for k in keys)
+        return con.execute(f"SELECT * FROM {files} WHERE {ors}").df()
+    # enterprise names compare without their legal form: the keys are computed in Python, once per name
+    names = [r[0] for r in con.execute(f"SELECT DISTINCT name FROM {files} WHERE name IS NOT NULL UNION "
+                                       f"SELECT DISTINCT name FROM {residue} WHERE name IS NOT NULL").fetchall()]
+    con.register("_name_keys", pd.DataFrame({"n": names, "k": [nz.enterprise_name(n) for n in names]},
+                                            dtype="object"))
+    keys = ["substr(uscc, 1, 10)", "right(uscc, 8)", "legal_representative", "name_key"]
+    ors = " OR ".join(f"({k}) IN (SELECT {k} FROM _r WHERE ({k}) IS NOT NULL)" for k in keys)
+    frame = con.execute(
+        f"WITH _f AS (SELECT f.*, nk.k AS name_key FROM {files} f LEFT JOIN _name_keys nk ON nk.n = f.name), "
+        f"_r AS (SELECT r.*, nk.k AS name_key FROM {residue} r LEFT JOIN _name_keys nk ON nk.n = r.name) "
+        f"SELECT * EXCLUDE (name_key) FROM _f WHERE {ors}").df()
+    con.unregister("_name_keys")
+    return frame
 
 
 def _levels(model: dict[str, Any]) -> list[str]:
@@ -244,7 +247,6 @@ def link_full(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Sourc
         result.stages[name] = round(now - mark, 3)
         mark = now
 
-    _register_udfs(con)
     step(label, 0, 6)
     table = mentions.mention_table(kind)
     result.mentions = mentions.build(con, kind, sources)

@@ -104,6 +104,49 @@ def link_records(session: Session, actor: Actor, dataset: str, records: Sequence
     return out
 
 
+CHANGED = "dataset.changed"  # published by every load (platform.exchange); entity linkage subscribes
+DURABLE = "entities-link"
+
+
+def relink_dataset(session: Session, actor: Actor, dataset: str) -> list[LinkResult]:
+    """A source dataset has a new version: its links are rebuilt (its row numbers are the new version's) and
+    the files it touches refreshed; every other link stays. Kinds never fully linked are skipped."""
+    require(actor, "entities.link")
+    settings = get_settings()
+    out = []
+    for k in KINDS:
+        srcs = sources(session, k)
+        if not any(s.dataset == dataset for s in srcs):
+            continue
+        with get_warehouse().connect() as con:
+            model = linker.load_model(con, k)
+            if model is None or not incremental.linked(con, k):
+                continue
+            result = incremental.link_new(con, k, srcs, _decisions(session, k), model, secret=masking_key(),
+                                          threshold=settings.entities_threshold, reload=[dataset])
+        audit.record(session, actor, "entities.relink", "dataset", dataset,
+                     detail={"kind": k, "mentions": result.mentions, "files": result.files,
+                             "seconds": result.seconds})
+        out.append(result)
+    return out
+
+
+def on_dataset_changed(session: Session, event: Any) -> None:
+    """The `dataset.changed` consumer: a new version of a source dataset is linked into the files."""
+    from digigov.core.bus import Event
+
+    assert isinstance(event, Event)
+    code = str(event.payload.get("dataset", ""))
+    if code:
+        relink_dataset(session, Actor(username="system", roles=frozenset({"platform_admin"}), via="system"), code)
+
+
+def register_consumers() -> None:
+    from digigov.core import bus
+
+    bus.subscribe(DURABLE, CHANGED, on_dataset_changed)
+
+
 def resolve(kind: str, text: str) -> str | None:
     """The file id of an ID (persons) or USCC (enterprises) when it is valid, else None."""
     key = nz.citizen_id(text) if kind == "person" else nz.credit_code(text)
