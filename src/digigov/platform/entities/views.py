@@ -49,6 +49,7 @@ class Section:
     columns: list[str] = field(default_factory=list)
     rows: list[LinkRow] = field(default_factory=list)
     records: int = 0
+    outside: int = 0  # records of the file the grant's row filter keeps out
 
 
 @dataclass
@@ -160,6 +161,7 @@ def build_view(session: Session, actor: Actor, kind: str, file_id: str) -> FileV
             quarantined = _quarantined(ds, [int(r[3]) for r in rows if r[2] == "quarantine"]) if basis in (
                 "own", "admin") else {}
             section.columns = columns
+            section.outside = len(clean) - len(values)
             for _c, _r, layer, record, method, weight, ev in rows:
                 vals = values.get(int(record)) if layer == "clean" else quarantined.get(int(record))
                 if vals is None:

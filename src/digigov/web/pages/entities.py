@@ -37,6 +37,7 @@ register({
     "entities.basis.grant": ("依共享授权", "Under a sharing grant"),
     "entities.basis.admin": ("平台管理员", "Platform administrator"),
     "entities.request": ("申请共享", "Request sharing"),
+    "entities.outside": ("另有 {n} 条记录不在本部门共享授权的行范围内", "{n} more records are outside your grant's rows"),
     "entities.method": ("关联方式", "Link"),
     "entities.method.id": ("证件号精确关联", "Exact on ID"),
     "entities.method.probabilistic": ("概率匹配", "Probabilistic"),
@@ -60,6 +61,8 @@ register({
     "entities.attr.legal_representative": ("法定代表人", "Legal representative"),
     "entities.attr.phone": ("电话", "Phone"),
     "entities.attr.status": ("登记状态", "Status"),
+    "entities.attr.surname": ("姓氏", "Surname"),
+    "entities.attr.county": ("县区", "County"),
 })
 
 
