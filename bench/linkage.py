@@ -137,18 +137,20 @@ def incremental(directory: Path, count: int = 20) -> list[float]:
     factory = _factory(directory)
     with get_warehouse().connect() as con:
         rows = con.execute(f"SELECT dataset, record FROM {linker.link_table('person')} WHERE method <> 'id' "
-                           f"AND role = '' AND layer = 'clean' ORDER BY hash(dataset || record) LIMIT {count}").fetchall()
+                           "AND role = '' AND layer = 'clean' ORDER BY hash(dataset || record) "
+                           f"LIMIT {count}").fetchall()
         rows += con.execute(f"SELECT dataset, record FROM {linker.link_table('person')} WHERE method = 'id' "
                             f"AND role = '' ORDER BY hash(dataset || record) LIMIT {count}").fetchall()
     times = []
-    for dataset, record in rows:
+    for i, (dataset, record) in enumerate([rows[0], *rows]):  # the first call warms the imports up, untimed
         with get_warehouse().connect() as con:
             con.execute(f"DELETE FROM {linker.link_table('person')} WHERE dataset = ? AND record = ? AND role = ''",
                         [dataset, record])
         with unit_of_work(factory) as s:
             started = time.perf_counter()
             entities.link_records(s, Actor.operator(), dataset, [int(record)], kind="person")
-            times.append(time.perf_counter() - started)
+            if i:
+                times.append(time.perf_counter() - started)
     return times
 
 

@@ -70,12 +70,6 @@ def _select(src: Source, layer: str, records: Sequence[int] | None) -> str:
             f"AS layer, CAST(_record AS BIGINT) AS record, {', '.join(cols)} FROM {table}{clause}")
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                       "AND table_name = ?", [schema, name]).fetchall()
-    return bool(rows[0][0])
-
-
 def build(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source], *,
           records: Mapping[str, Sequence[int]] | None = None, table: str | None = None) -> int:
     """Create the temp table of `kind`'s mentions from `sources` (only `records[dataset]` when given);
@@ -83,12 +77,14 @@ def build(con: duckdb.DuckDBPyConnection, kind: str, sources: Sequence[Source], 
     checksum holds, else NULL) and `rid` (one string naming the mention)."""
     sqlfuncs.register(con)
     parts = []
+    quarantined = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'quarantine'").fetchall()}
     for src in sources:
         wanted = None if records is None else records.get(src.dataset)
         if records is not None and not wanted:
             continue
         parts.append(_select(src, "clean", wanted))
-        if _has_table(con, "quarantine", f"{src.dataset}__v{src.version}"):
+        if f"{src.dataset}__v{src.version}" in quarantined:
             q = _select(src, "quarantine", wanted)
             if q:
                 parts.append(q)
