@@ -182,14 +182,16 @@ def test_a_unit_in_the_header_scales_amounts(session, steward, tmp_path) -> None
     ingest.ensure_dataset(session, steward, ingest.DatasetSpec(code="hz_capital", name="注册资本",
                                                                department="330100-public_security"))
     path = tmp_path / "c.csv"
-    path.write_text('企业名称,注册资本(万元),补贴(元)\n甲公司,12.5,"1,234.50"\n乙公司,100,8元\n', encoding="utf-8")
+    path.write_text('企业名称,注册资本(万元),补贴(元)\n甲公司,12.5,"1,234.50"\n乙公司,100,8元\n'
+                    '丙公司,19.9万元,1\n丁公司,3000元,2\n', encoding="utf-8")
     load = ingest.ingest(session, steward, "hz_capital", path,
                          mapping={"注册资本(万元)": "amount", "补贴(元)": "amount"})
     ds = ingest.get_dataset(session, "hz_capital")
     with get_warehouse().connect() as con:
         got = con.execute(f"SELECT \"注册资本(万元)\", \"补贴(元)\" FROM {governance.clean_ref(ds, load.version)} "
                           "ORDER BY _record").fetchall()
-    assert got == [("125000", "1234.5"), ("1000000", "8")]
+    # a cell with its own unit is not scaled again by the header's
+    assert got == [("125000", "1234.5"), ("1000000", "8"), ("199000", "1"), ("3000", "2")]
 
 
 def test_an_override_moves_the_national_level_with_the_grade(session, steward, dataset, tmp_path) -> None:

@@ -57,8 +57,9 @@ def _field_checks(i: int, header: str, element_id: str | None, plan: Sequence[st
     """(final normalised value, first error) of field i over the columns of `_layers`."""
     norm = f"s{i}_{len(plan)}"
     if element_id == "amount" and "万元" in header:  # the unit is in the header: 注册资本(万元) 100 = 1,000,000 元
-        norm = (f"(CASE WHEN {norm} IS NULL THEN NULL ELSE rtrim(rtrim(printf('%.4f', "
-                f"TRY_CAST({norm} AS DOUBLE) * 10000), '0'), '.') END)")
+        # ... unless the cell carries its own unit (19.9万元, 3000元): the normaliser already gave 元
+        norm = (f"(CASE WHEN {norm} IS NULL THEN NULL WHEN regexp_matches(s{i}_0, '[万亿元]') THEN {norm} "
+                f"ELSE rtrim(rtrim(printf('%.4f', TRY_CAST({norm} AS DOUBLE) * 10000), '0'), '.') END)")
     label = sql_literal(header + ":")
     checks = [f"CASE WHEN length(r{i}) > {int(max_chars)} THEN {label} || 'cell_too_large' END"]
     for k, step in enumerate(plan, start=1):
