@@ -1,0 +1,1 @@
+"""党政机关整体智治 applications (holistic smart governance of Party and government organs)."""
