@@ -176,10 +176,26 @@ def render(
     session: Session | None = None,
     status_code: int = 200,
     lang: str | None = None,
+    using: Jinja2Templates | None = None,
 ) -> HTMLResponse:
+    """Render `name` with the base context; `using` is an application's own templates (see `app_templates`)."""
     ctx = base_context(request, actor, session, lang)
     ctx.update(context or {})
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    return (using or templates).TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def app_templates(directory: Path) -> Jinja2Templates:
+    """An application's templates: its own folder first, then the platform's (base.html, macros), with the same
+    filters and globals, so that removing the application's package removes its pages."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    own = Jinja2Templates(directory=str(directory))
+    own.env.loader = ChoiceLoader([FileSystemLoader(str(directory)), templates.env.loader])  # type: ignore[list-item]
+    own.env.trim_blocks = templates.env.trim_blocks
+    own.env.lstrip_blocks = templates.env.lstrip_blocks
+    own.env.filters.update(templates.env.filters)
+    own.env.globals.update(templates.env.globals)
+    return own
 
 
 def wants_json(request: Request) -> bool:

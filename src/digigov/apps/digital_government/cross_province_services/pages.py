@@ -12,8 +12,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -33,12 +31,7 @@ router = APIRouter(include_in_schema=False)
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 # this app's templates first, then the console's (base.html, macros)
-_templates = Jinja2Templates(directory=str(FsPath(__file__).parent / "templates"))
-_templates.env.loader = ChoiceLoader([FileSystemLoader(str(FsPath(__file__).parent / "templates")),
-                                      common.templates.env.loader])  # type: ignore[list-item]
-_templates.env.trim_blocks = _templates.env.lstrip_blocks = True
-_templates.env.filters.update(common.templates.env.filters)
-_templates.env.globals.update(common.templates.env.globals)
+_templates = common.app_templates(FsPath(__file__).parent / "templates")
 
 register({
     "xps.title": ("跨省通办", "Cross-province services"),

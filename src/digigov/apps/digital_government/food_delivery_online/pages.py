@@ -10,8 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.orm import Session
 
 from digigov.apps.digital_government.food_delivery_online import reference, service
@@ -32,11 +30,7 @@ ListingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PAGE = 50
 
 _dir = str(FsPath(__file__).parent / "templates")
-_templates = Jinja2Templates(directory=_dir)
-_templates.env.loader = ChoiceLoader([FileSystemLoader(_dir), common.templates.env.loader])  # type: ignore[list-item]
-_templates.env.trim_blocks = _templates.env.lstrip_blocks = True
-_templates.env.filters.update(common.templates.env.filters)
-_templates.env.globals.update(common.templates.env.globals)
+_templates = common.app_templates(FsPath(_dir))
 
 register({
     "nav.fdo": ("外卖在线", "Food delivery"),

@@ -11,8 +11,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -34,12 +32,7 @@ HERE = FsPath(__file__).parent
 TECHNICAL = ("subject", "department_code", "region_code", "town", "village", "evidence_key")
 
 # this app's templates first, then the console's (base.html, macros)
-_templates = Jinja2Templates(directory=str(HERE / "templates"))
-_templates.env.loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")),
-                                      common.templates.env.loader])  # type: ignore[list-item]
-_templates.env.trim_blocks = _templates.env.lstrip_blocks = True
-_templates.env.filters.update(common.templates.env.filters)
-_templates.env.globals.update(common.templates.env.globals)
+_templates = common.app_templates(HERE / "templates")
 
 register({
     "gps.title": ("基层公权力大数据监督", "Grassroots power supervision"),
