@@ -17,6 +17,7 @@ from digigov.core.clock import utcnow
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.platform.cases import service as cases
+from digigov.platform.cases import supervision
 
 # list, region, keeper's source, title, tasks (department kind, what to rectify), root cause, final state, late
 PROBLEMS: tuple[tuple[Any, ...], ...] = (
@@ -107,6 +108,7 @@ def build(session: Session, actor: Actor, *, seed: int = 2021, now: dt.datetime 
         if target == "reviewed":
             service.review(session, keeper, p.id, recurred=False, note="回头看未发现反弹",
                            now=done_at + dt.timedelta(days=40))
+    supervision.scan(session, now=now)  # the deadline monitor colours what is overdue by now
     for p in session.scalars(select(Problem)):
         service.sync(session, p, now)
     return made

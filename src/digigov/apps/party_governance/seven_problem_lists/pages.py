@@ -68,6 +68,8 @@ register({
     "spl.pdf": ("下载 PDF", "Download PDF"),
     "spl.findings": ("主要发现", "Findings"),
     "spl.done": ("已记录", "Recorded"),
+    "spl.red": ("红灯（逾期）", "Red (overdue)"),
+    "spl.problem": ("问题", "Problem"),
 })
 
 

@@ -5,6 +5,7 @@ every PDF reader supplies, so no font file is shipped or downloaded."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -43,6 +44,8 @@ def bar_chart(title: str, items: Sequence[tuple[str, float]], *, colour: str = B
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
+    top = max((v for _l, v in items), default=0)
+    chart.valueAxis.valueStep = max(1, -(-int(top) // 5))  # whole counts on the axis
     chart.valueAxis.labels.fontSize = 7
     chart.bars[0].fillColor = colors.HexColor(colour)
     chart.barLabelFormat = "%d"
@@ -65,12 +68,30 @@ def charts(a: Analysis) -> list[Any]:
     ]
 
 
+_STYLE = re.compile(r'style="([^"]*)"')
+
+
+def _attributes(match: re.Match[str]) -> str:
+    """`style="fill: red; font-size: 8px"` as presentation attributes (`fill="red" font-size="8px"`): the pages'
+    Content-Security-Policy allows no inline style, and SVG's own attributes are not style."""
+    out = []
+    for declaration in match[1].split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if not name or not value:
+            continue
+        if name == "font-family":
+            value = f"{value}, 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif".replace('"', "'")
+        out.append(f'{name}="{value}"')
+    return " ".join(out)
+
+
 def svg(drawing: Any) -> str:
-    """The drawing as inline SVG (without the XML prolog, for an HTML page)."""
+    """The drawing as inline SVG for an HTML page: no XML prolog, no inline style."""
     from reportlab.graphics import renderSVG
 
     text = renderSVG.drawToString(drawing)
-    return text[text.index("<svg"):]
+    return _STYLE.sub(_attributes, text[text.index("<svg"):])
 
 
 def summary_lines(a: Analysis) -> list[tuple[str, str]]:
@@ -126,7 +147,7 @@ def pdf(a: Analysis, title: str) -> bytes:
                                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f8"))]))
     story: list[Any] = [Paragraph(title, h1), table, Spacer(1, 10)]
-    story += [Paragraph(f"· {line}", body) for line in findings(a)]
+    story += [Paragraph(f"{i}. {line}", body) for i, line in enumerate(findings(a), start=1)]
     story.append(Spacer(1, 10))
     for drawing in charts(a):
         story += [drawing, Spacer(1, 8)]
