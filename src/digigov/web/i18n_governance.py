@@ -8,6 +8,8 @@ GOVERNANCE_MESSAGES: dict[str, tuple[str, str]] = {
     "nav.datasets": ("数据集", "Datasets"),
     "nav.sharing": ("数据共享", "Sharing"),
     "nav.entities": ("一人一档", "Files"),
+    "nav.lists": ("三张清单", "Three lists"),
+    "nav.spl": ("七张问题清单", "Problem lists"),
     "nav.open": ("开放数据", "Open data"),
     "nav.xps": ("跨省通办", "Cross-province"),
     "nav.gps": ("基层监督", "Grassroots supervision"),
@@ -297,6 +299,7 @@ GOVERNANCE_MESSAGES: dict[str, tuple[str, str]] = {
     "quality.kind.pattern": ("格式", "Pattern"),
     # data-governance errors raised by the services (their catalogue keys)
     "error.dataset_not_found": ("没有数据集“{dataset}”", "No dataset {dataset}"),
+    "error.app_source_missing": ("数据源“{dataset}”尚未归集", "The dataset {dataset} has not been loaded"),
     "error.load_not_found": ("没有归集记录 #{load}", "No load #{load}"),
     "error.load_not_staged": ("这次归集已是“{state}”状态，不能再确认或放弃", "The load is {state}, not awaiting "
                               "confirmation"),

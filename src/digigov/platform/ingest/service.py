@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -273,3 +273,35 @@ def ingest(session: Session, actor: Actor, dataset: str, path: Path, *,
     return commit(session, actor, load.id, mapping, progress=progress)
 
 
+
+
+class FileSpec(Protocol):
+    """What an application (or the demo) says about a dataset it hands in as a file."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def update_frequency(self) -> str: ...
+    @property
+    def key(self) -> Sequence[str]: ...
+    @property
+    def mapping(self) -> Mapping[str, str | None]: ...
+
+
+def load_file(session: Session, actor: Actor, spec: FileSpec, path: Path) -> dict[str, int | str]:
+    """The dataset of `spec` (created on first use, owned by its department) loaded from `path` with the spec's
+    mapping; the load's state and counts. An unchanged file loads as unchanged."""
+    ensure_dataset(session, actor, DatasetSpec(
+        code=spec.code, name=spec.name, name_en=spec.name_en, description=spec.description,
+        department=spec.department, update_frequency=spec.update_frequency, key_columns=list(spec.key)))
+    result = ingest(session, actor, spec.code, path, mapping=dict(spec.mapping), file_name=path.name)
+    return {"state": result.state, "rows_in": result.rows_in, "accepted": result.accepted,
+            "quarantined": result.quarantined}

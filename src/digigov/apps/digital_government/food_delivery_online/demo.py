@@ -44,16 +44,7 @@ def write_files(generated: generator.Generated, directory: Path) -> dict[str, Pa
 
 def load_files(session: Session, actor: Actor, paths: dict[str, Path]) -> dict[str, Any]:
     """Each file into its dataset, owned by its department, through ingestion (stage + commit)."""
-    loads = {}
-    for spec in datasets.OWN:
-        ingest.ensure_dataset(session, actor, ingest.DatasetSpec(
-            code=spec.code, name=spec.name, name_en=spec.name_en, description=spec.description,
-            department=spec.department, update_frequency=spec.update_frequency, key_columns=list(spec.key)))
-        result = ingest.ingest(session, actor, spec.code, paths[spec.code], mapping=dict(spec.mapping),
-                               file_name=paths[spec.code].name)
-        loads[spec.code] = {"state": result.state, "rows_in": result.rows_in, "accepted": result.accepted,
-                            "quarantined": result.quarantined}
-    return loads
+    return {spec.code: ingest.load_file(session, actor, spec, paths[spec.code]) for spec in datasets.OWN}
 
 
 def generate(session: Session, actor: Actor, *, size: str, seed: int) -> generator.Generated:

@@ -56,7 +56,6 @@ from digigov.platform.cases.model import Case
 PRESSURE_THRESHOLD = 0.2  # a platform with more than this share of promises below the window gets a case
 
 register_messages({
-    "error.fdo_source_missing": ("数据源“{dataset}”尚未归集，无法核验", "The dataset {dataset} has not been loaded"),
     "error.fdo_no_run": ("尚未进行过核验", "No verification has been run yet"),
     "error.fdo_listing_unknown": ("没有该商户核验记录", "No such listing verdict"),
 })

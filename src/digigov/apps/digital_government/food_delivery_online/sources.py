@@ -5,49 +5,23 @@ application is a collision of several departments' data: 市场监管, 人力社
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digigov.audit.service import record
-from digigov.core.errors import Conflict
-from digigov.core.warehouse import get_warehouse, ident, table_ref
 from digigov.identity.actor import Actor
-from digigov.platform.warehouse.model import Dataset
+from digigov.platform.warehouse import service as warehouse
 
 APP_ID = "food_delivery_online"
 PURPOSE = "浙江外卖在线：网络餐饮商户证照核验、阳光厨房、骑手权益与交通安全监测（网络餐饮治理一件事）"
 
-
-@dataclass(frozen=True)
-class Source:
-    code: str
-    owner: str  # owner department code
-    version: int
-    rows: list[dict[str, Any]]
+Source = warehouse.AppRead
 
 
 def available(session: Session, code: str) -> bool:
-    ds = session.scalar(select(Dataset).where(Dataset.code == code))
-    return ds is not None and bool(ds.current_version)
+    return warehouse.is_loaded(session, code)
 
 
 def read(session: Session, actor: Actor, code: str, columns: Sequence[str] | None = None, *,
          purpose: str = PURPOSE) -> Source:
-    """The rows of `code`'s current version (the named columns, all when None), audited."""
-    ds = session.scalar(select(Dataset).where(Dataset.code == code))
-    if ds is None or not ds.current_version:
-        raise Conflict(f"dataset {code} has not been loaded", key="fdo_source_missing", dataset=code)
-    known = [f.column for f in ds.fields]
-    wanted = [c for c in (columns or known) if c in known]
-    table = table_ref(ds.layer, f"{ds.code}__v{ds.current_version}")
-    cols = ", ".join(ident(c) for c in wanted)
-    with get_warehouse().connect() as con:
-        cur = con.execute(f"SELECT {cols} FROM {table} ORDER BY _record")  # noqa: S608 (quoted identifiers)
-        rows = [dict(zip(wanted, r, strict=True)) for r in cur.fetchall()]
-    record(session, actor, "fdo.source.read", "dataset", ds.code, purpose=purpose,
-           detail={"app": APP_ID, "owner": ds.owner.code, "version": ds.current_version, "rows": len(rows),
-                   "columns": wanted})
-    return Source(ds.code, ds.owner.code, ds.current_version, rows)
+    """The rows of `code`'s current version (the named columns, all when None), audited as `fdo.source.read`."""
+    return warehouse.read_for_app(session, actor, code, columns, app=APP_ID, purpose=purpose, action="fdo.source.read")

@@ -26,16 +26,7 @@ DEPARTMENT_DATASETS = ("ps_household", "ca_death", "ca_subsistence", "hr_contrib
 
 def load(session: Session, actor: Actor, files: dict[str, Path]) -> dict[str, dict[str, int | str]]:
     """Ingest each file into its dataset (an unchanged file is recognised and loads as unchanged)."""
-    report: dict[str, dict[str, int | str]] = {}
-    for code, path in files.items():
-        spec = DATASETS[code]
-        ingest.ensure_dataset(session, actor, ingest.DatasetSpec(
-            code=spec.code, name=spec.name, name_en=spec.name_en, description=spec.description,
-            department=spec.department, update_frequency=spec.update_frequency, key_columns=list(spec.key)))
-        result = ingest.ingest(session, actor, code, path, mapping=dict(spec.mapping), file_name=path.name)
-        report[code] = {"state": result.state, "rows_in": result.rows_in, "accepted": result.accepted,
-                        "quarantined": result.quarantined}
-    return report
+    return {code: ingest.load_file(session, actor, DATASETS[code], path) for code, path in files.items()}
 
 
 def register_sources(session: Session, actor: Actor) -> int:
