@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -69,6 +70,21 @@ def seed_base(engine: Engine) -> list[DemoUser]:
         op = Actor.operator()
         identity.seed_regions_and_departments(s, op)
         return seed_users(s, op)
+
+
+@contextmanager
+def private_engine(backend: str, tmp_dir: os.PathLike[str] | str) -> Iterator[Engine]:
+    """A migrated, seeded store of its own on `backend`, for a fixture that keeps a transaction open across many
+    tests (on SQLite an open write transaction on the shared store would lock every other test out of it)."""
+    url, drop = fresh_database_url(backend, tmp_dir)
+    eng = make_engine(url)
+    try:
+        upgrade(eng)
+        _SEEDED[id(eng)] = seed_base(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        drop()  # type: ignore[operator]
 
 
 @pytest.fixture(scope="session", params=backends())

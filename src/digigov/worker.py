@@ -29,6 +29,7 @@ log = logging.getLogger("digigov.worker")
 def wire() -> None:
     """Register what this process runs: the installed apps (case types, consumers) and the platform's
     own consumers (signals → cases, event rules)."""
+    from digigov.platform.bundles import service as bundles
     from digigov.platform.entities import service as entities
     from digigov.platform.exchange import feed
     from digigov.platform.rules import service as rules
@@ -38,6 +39,7 @@ def wire() -> None:
     rules.register_consumers()
     feed.register_consumers()
     entities.register_consumers()
+    bundles.register_consumers()  # 一件事 follows its items' cases (case.accept / return / respond)
 
 
 @dataclass

@@ -85,7 +85,7 @@ def test_names_unique_owners_exist_dependencies_resolve(
     names = [r.name for r in cat.all()]
     assert len(names) == len(set(names)), [n for n, k in Counter(names).items() if k > 1][:5]
     codes = cc.department_codes()
-    assert len(codes) == 102 * 24
+    assert len(codes) == 102 * 26
     bad = [(r.name, r.owner) for r in cat.all() if r.owner not in codes]
     assert not bad, bad[:5]
     assert cc.dependency_problems(cat) == []

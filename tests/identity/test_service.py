@@ -16,7 +16,7 @@ def _audit_count(session: Session, action: str) -> int:
 def test_seeded_regions_and_departments(session: Session) -> None:
     assert session.scalar(select(func.count()).select_from(Region).where(Region.level == "county")) == 90
     # 102 regions x 24 kinds
-    assert session.scalar(select(func.count()).select_from(Department)) == 102 * 24
+    assert session.scalar(select(func.count()).select_from(Department)) == 102 * 26
     dept = identity.get_department(session, "330106-public_security")
     assert dept.name == "西湖区公安分局" and dept.tier == "county" and not dept.is_data_authority
     assert identity.get_department(session, "330000-big_data").is_data_authority

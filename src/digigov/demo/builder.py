@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digigov.demo import content, department_data, sharing_demo
+from digigov.demo import content, department_data, lists_demo, sharing_demo
 from digigov.demo.people import DemoUser, seed_users
 from digigov.identity import service as identity
 from digigov.identity.actor import Actor
 from digigov.identity.model import Department, User
+from digigov.platform.bundles import demo as bundles_demo
 from digigov.platform.catalog import service as catalog
 from digigov.platform.catalog.model import DuplicateCheck, Resource, ResourceRequest
 from digigov.platform.entities import service as entities
@@ -55,6 +56,7 @@ class BuildReport:
     apps: dict[str, Any] = field(default_factory=dict)  # what the installed applications' demos made
     sharing: dict[str, int] = field(default_factory=dict)  # sharing requests by state (with the departments' data)
     entities: dict[str, int] = field(default_factory=dict)  # files linked per kind (with the departments' data)
+    bundles: dict[str, int] = field(default_factory=dict)  # 一件事: bundles published, grants, applications
     elapsed: float = 0.0  # seconds
 
     @property
@@ -383,6 +385,7 @@ def build(
     created, verdicts = _duplicate_checks(session, seed, report_progress)
     report.created["duplicate_check"] = created
     report.verdicts = dict(verdicts)
+    report.created.update({f"list_{k}": v for k, v in lists_demo.build(session, actor).items()})
 
     if data_dir is not None:
         report.data = department_data.load(session, actor, size=scale, seed=seed, directory=data_dir,
@@ -390,6 +393,7 @@ def build(
         report.sharing = sharing_demo.build(session)
         linked = entities.link(session, actor, full=True, progress=lambda _k, d, t: report_progress("entities", d, t))
         report.entities = {r.kind: r.files for r in linked}
+    report.bundles = bundles_demo.build(session, actor, seed=seed)  # after the data and the person files: prefill
     report.apps = _apps(session, actor, scale, seed, data_dir, report_progress)
     report.counts = _resource_counts(session)
     report.counts["department"] = int(session.scalar(select(func.count()).select_from(Department)) or 0)

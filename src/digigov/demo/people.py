@@ -45,6 +45,30 @@ ROSTER: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("hz_hotline_supervisor", "马督", "330100-hotline", ("approver",)),
     ("xh_urban_officer", "林城", "330106-urban_management", ("officer",)),
     ("xh_housing_officer", "许安", "330106-housing", ("officer",)),
+    # grassroots power supervision (基层公权力大数据监督, 建德): the county discipline commission's supervisor, a town's
+    # discipline official who verifies rectification on site, a village supervision liaison station's officer
+    ("jd_discipline_supervisor", "邵建明", "330182-discipline", ("approver",)),
+    ("jd_town_official", "洪卫东", "330182-discipline", ("officer",)),
+    ("jd_liaison_officer", "姜丽华", "330182-discipline", ("officer",)),
+    # 浙江外卖在线: a county market-regulation officer who handles the merchants' risk cases
+    ("xh_market_officer", "沈明", "330106-market_regulation", ("officer",)),
+    # 一件事 (bundles, 西湖区): the government-service centre's window clerk (数据资源管理局, which runs the centre and
+    # relays to partner banks), officers of the departments that handle the bundles' items, and the stewards of the
+    # provincial population and death registers who approve the departments' grants
+    ("xh_window_clerk", "方晓燕", "330106-big_data", ("officer",)),
+    ("xh_police_officer", "钟立新", "330106-public_security", ("officer",)),
+    ("xh_medsec_officer", "韩雪梅", "330106-medical_security", ("officer",)),
+    ("xh_hrss_officer", "袁志刚", "330106-human_resources", ("officer",)),
+    ("xh_tax_officer", "潘慧", "330106-taxation", ("officer",)),
+    ("xh_civil_officer", "蒋文华", "330106-civil_affairs", ("officer",)),
+    ("zj_police_steward", "金国平", "330000-public_security", ("data_steward",)),
+    ("zj_civil_steward", "朱红英", "330000-civil_affairs", ("data_steward",)),
+    # 湖州 社会治理风险闭环管控: the city's social-governance centre (in the petitions bureau) supervises, verifies and
+    # closes out; an official of 织里镇 (posted by the application to the town) handles its tasks; a grid worker of
+    # 织里镇 reports risks from the field (both in 吴兴区's social-governance centre)
+    ("huz_centre_supervisor", "沈国华", "330500-petitions", ("approver",)),
+    ("huz_town_official", "钱晓峰", "330502-petitions", ("officer",)),
+    ("huz_grid_worker", "陆美琴", "330502-petitions", ("officer",)),
 )
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

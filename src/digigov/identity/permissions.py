@@ -127,6 +127,12 @@ def _department_staff(actor: Actor, _t: Any) -> bool:
     return actor.has(*STAFF) and actor.department_id is not None
 
 
+def _provincial_market_regulation(actor: Actor, _t: Any) -> bool:
+    """Staff of the provincial market-regulation bureau (浙江省市场监督管理局), or the platform admin."""
+    return actor.has("platform_admin") or (actor.has(*STAFF) and actor.department_kind == "market_regulation"
+                                           and actor.region_level == "province")
+
+
 def _case_viewer(actor: Actor, target: Any) -> bool:
     return (
         actor.has("auditor")
@@ -148,6 +154,51 @@ def _sharing_party(actor: Actor, target: Any) -> bool:
 def _sharing_kpi(actor: Actor, _t: Any) -> bool:
     """All sharing calls as a KPI: the data authority's staff (within their region), the platform admin, auditors."""
     return actor.has("platform_admin", "auditor") or (actor.is_data_authority and actor.has(*STAFF))
+
+
+def _discipline_covering(*roles: str) -> Rule:
+    """Grassroots power supervision (基层公权力监督): staff of a discipline commission (纪委监委) with one of `roles`
+    whose region covers the target's region (a town's or village's warnings belong to its county); the platform
+    admin; auditors only where `roles` includes them."""
+
+    def rule(actor: Actor, target: Any) -> bool:
+        if actor.has("platform_admin") or ("auditor" in roles and actor.has("auditor")):
+            return True
+        if not actor.has(*roles) or actor.department_kind != "discipline":
+            return False
+        region = getattr(target, "region_code", None)
+        return target is None or region_covers(actor.region_code, actor.region_level, region or "")
+
+    return rule
+
+
+def _reform_office(actor: Actor, _t: Any) -> bool:
+    """The reform office (改革办) keeps the three lists; the platform admin may too."""
+    return actor.has("platform_admin") or (
+        actor.department_kind == "reform_office" and actor.has("officer", "approver"))
+
+
+def _list_keeper(actor: Actor, target: Any) -> bool:
+    """Staff of the department keeping a problem list in a region (`target` is that department)."""
+    return actor.has("platform_admin") or (
+        actor.has("officer", "approver") and target is not None and getattr(target, "id", None) == actor.department_id)
+
+
+def _kind_covering(kind: str, *roles: str) -> Rule:
+    """Staff with one of `roles` of a department of `kind` whose region covers the target's region (or with no
+    target, any such staff); the platform admin. E.g. social-governance risk control (社会治理风险闭环管控): the
+    social-governance centres (hosted by the petitions bureaus) run the risk models, the emergency-management
+    bureaus record the enterprises' extra inspections."""
+
+    def rule(actor: Actor, target: Any) -> bool:
+        if actor.has("platform_admin"):
+            return True
+        if not actor.has(*roles) or actor.department_kind != kind:
+            return False
+        return target is None or region_covers(actor.region_code, actor.region_level,
+                                               getattr(target, "region_code", "") or "")
+
+    return rule
 
 
 RULES: dict[str, Rule] = {
@@ -198,6 +249,31 @@ RULES: dict[str, Rule] = {
     # cross-province services (跨省通办): a window clerk applies for a citizen; staff follow applications
     "xps.apply": _department_staff,
     "xps.view": _roles(*STAFF, "auditor"),
+    # grassroots power supervision (基层公权力大数据监督): warnings, on-site verification by the town, closure and
+    # cases by the county discipline commission
+    "gps.view": _discipline_covering(*STAFF, "auditor"),
+    "gps.verify": _discipline_covering("officer"),
+    "gps.supervise": _discipline_covering("approver"),
+    # 浙江外卖在线 (food-delivery online): staff follow the verification; the provincial bureau runs it
+    "fdo.view": _roles(*STAFF, "auditor"),
+    "fdo.run": _provincial_market_regulation,
+    # 一件事 (bundles): the data authority designs bundles for its region; citizens and window clerks apply; staff of
+    # the lead department and of the departments handling its items see an application; the lead's window re-routes
+    "bundles.design": lambda a, t: a.has("platform_admin") or (
+        a.is_data_authority and a.has(*STAFF)
+        and region_covers(a.region_code, a.region_level, getattr(t, "region_code", "") or "")),
+    "bundles.apply": _case_intake,
+    "bundles.view": _roles(*STAFF, "auditor"),
+    "bundles.application": lambda a, t: a.has("platform_admin", "auditor") or (
+        a.has(*STAFF) and a.department_id is not None and a.department_id in getattr(t, "department_ids", ())),
+    "bundles.window": lambda a, t: a.has("platform_admin") or (
+        a.has(*STAFF) and a.department_id is not None and a.department_id == getattr(t, "lead_department_id", None)),
+    # social-governance risk control (湖州 社会治理风险闭环管控): staff follow the task lists and the cockpit; grid
+    # workers report from the field; the social-governance centres run the models; the bureaus record inspections
+    "srcl.view": _roles(*STAFF, "auditor"),
+    "srcl.report": _roles("officer"),
+    "srcl.run": _kind_covering("petitions", "approver"),
+    "srcl.inspect": _kind_covering("emergency_management", "officer", "approver"),
     # data sharing under approval (共享): request, review, read under a grant, revoke, usage
     "sharing.request": _roles("officer", "data_steward"),
     "sharing.read": _department_staff,
@@ -210,6 +286,12 @@ RULES: dict[str, Rule] = {
     "entities.view": _roles(*STAFF, "auditor"),
     "entities.link": _data_authority_steward,
     "entities.decide": _data_authority_steward,
+    # three lists (三张清单) and achievements: everyone reads; the reform office keeps them
+    "lists.view": _any_user,
+    "lists.manage": _reform_office,
+    # 七张问题清单: staff follow the lists; each list's keeper reports, decomposes, accepts, evaluates and reviews
+    "spl.view": _roles(*STAFF, "auditor"),
+    "spl.manage": _list_keeper,
     # identity administration
     "admin.users": _roles("platform_admin"),
     "admin.departments": _roles("platform_admin"),

@@ -81,9 +81,11 @@ from digigov.web.pages import (
     tokens,
 )
 from digigov.web.pages import audit as audit_pages
+from digigov.web.pages import bundles as bundles_pages
+from digigov.web.pages import entities as entities_pages
+from digigov.web.pages import lists as lists_pages
 from digigov.web.pages import opendata as opendata_pages
 from digigov.web.pages import rules as rules_pages
-from digigov.web.pages import entities as entities_pages
 from digigov.web.pages import sharing as sharing_pages
 from digigov.web.pages.common import render, wants_json
 
@@ -409,6 +411,8 @@ def create_app(
         rules_pages.router,
         sharing_pages.router,  # data sharing: request form, inboxes, grants, usage
         entities_pages.router,  # person and enterprise files (一人一档 / 一企一档)
+        lists_pages.router,  # three lists (三张清单) and achievements
+        bundles_pages.router,  # 一件事: the citizen portal's bundles, the designer, the departments' items
         *apps.routers(),
         identity_api,
         audit_api,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.conftest import private_engine
 
 from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.demo import department_data
@@ -26,8 +27,13 @@ class Linked:
 
 
 @pytest.fixture(scope="module")
-def linked(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
+def linked(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
     base = tmp_path_factory.mktemp("entities")
+    with private_engine(backend, base) as engine:
+        yield from _linked(engine, base)
+
+
+def _linked(engine: Engine, base: Path) -> Iterator[Linked]:
     conn = engine.connect()
     trans = conn.begin()
     wh = Warehouse(base / "warehouse.duckdb", lock_timeout=10)
