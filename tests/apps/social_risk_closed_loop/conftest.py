@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.conftest import private_engine
 
 from digigov.apps import registry
 from digigov.apps.rule_of_law.social_risk_closed_loop import (
@@ -72,9 +73,14 @@ def warehouse(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="package")
-def world(engine: Engine, warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(backend: str, warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     install_plugin()
     data_dir = tmp_path_factory.mktemp("srcl-data")
+    with private_engine(backend, data_dir) as engine:  # a store of its own: the open transaction locks nobody out
+        yield from _world(engine, data_dir)
+
+
+def _world(engine: Engine, data_dir: Path) -> Iterator[World]:
     conn = engine.connect()
     trans = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)

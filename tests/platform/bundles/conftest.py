@@ -12,6 +12,7 @@ import pytest
 from bundles_helpers import load_registers
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.conftest import private_engine
 
 from digigov.core.warehouse import Warehouse, set_warehouse
 from digigov.identity.actor import Actor
@@ -25,8 +26,13 @@ class World:
 
 
 @pytest.fixture(scope="package")
-def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     base = tmp_path_factory.mktemp("bundles")
+    with private_engine(backend, base) as engine:  # a store of its own: the open transaction locks nobody out
+        yield from _world(engine, base)
+
+
+def _world(engine: Engine, base: Path) -> Iterator[World]:
     conn = engine.connect()
     trans = conn.begin()
     set_warehouse(Warehouse(base / "warehouse.duckdb", lock_timeout=10))
