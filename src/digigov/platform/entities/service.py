@@ -220,13 +220,14 @@ def decide(session: Session, actor: Actor, *, kind: str, file_id: str, dataset: 
         session.add(decision)
         session.flush()
         model = linker.load_model(con, kind) or {}
+        # relinking the record applies the decision and refreshes the golden records of the file it left and the
+        # file it joined (link_new refreshes every file it touched)
         incremental.link_new(con, kind, sources(session, kind), _decisions(session, kind), model,
                              secret=masking_key(), threshold=settings.entities_threshold,
                              records={dataset: [int(record)]})
         moved = first(con.execute(f"SELECT file_id FROM {linker.link_table(kind)} WHERE dataset = ? AND record = ? "
                             "AND role = ?", [dataset, int(record), role]))
         moved_to = str(moved[0]) if moved else ""
-        incremental.refresh_files(con, kind, sources(session, kind), {current, moved_to} - {""})
     audit.record(session, actor, f"entities.decide.{action}", f"{kind}_file", file_id, purpose=reason,
                  detail={"dataset": dataset, "record": int(record), "role": role, "from": current, "to": moved_to})
     return DecisionResult(decision, moved_to, sorted({current, moved_to} - {""}))

@@ -3,6 +3,7 @@ recorded (`Maker.plant`) for the tests in ``truth.json``."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from digigov.apps.party_governance.grassroots_power_supervision.records import (
@@ -103,11 +104,9 @@ def _namesake_family(m: Maker, cadre: Person, avoid: set[str]) -> Person:
 
 def ensure_family(m: Maker, village: Village) -> None:
     """Give the village a director who lives with an adult relative, if none of its cadres does."""
-    try:
+    with contextlib.suppress(LookupError):  # a cadre already lives with an adult relative
         _family(m, village)
         return
-    except LookupError:
-        pass
     pool = [p for p in m.people_near(village.county, low=28, high=62) if p.key not in m.used
             and p.key in m.v.clean_register
             and any(x.key != p.key and x.death is None and x.age() >= 18 and x.key in m.v.clean_register
